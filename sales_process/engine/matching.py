@@ -1,0 +1,38 @@
+"""Solution Match Verification: how much of a quotation the customer has bought before."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MatchResult:
+	# percent of distinct quoted items found in the purchase history; None when
+	# there is nothing to compare (no quoted items, or a customer without history)
+	ratio: float | None
+	matched: tuple[str, ...]
+	unmatched: tuple[str, ...]
+
+	@property
+	def has_history(self) -> bool:
+		return self.ratio is not None
+
+
+def purchase_history_match(quoted_items: Iterable[str], purchased_items: Iterable[str]) -> MatchResult:
+	"""Share of distinct quoted item codes the customer bought before (Sales Orders / Invoices)."""
+	quoted = _distinct(quoted_items)
+	purchased = set(_distinct(purchased_items))
+	if not quoted or not purchased:
+		return MatchResult(None, (), tuple(quoted))
+	matched = tuple(item for item in quoted if item in purchased)
+	unmatched = tuple(item for item in quoted if item not in purchased)
+	return MatchResult(round(100.0 * len(matched) / len(quoted), 2), matched, unmatched)
+
+
+def _distinct(items: Iterable[str]) -> list[str]:
+	seen: dict[str, None] = {}
+	for item in items:
+		if item:
+			seen.setdefault(str(item).strip(), None)
+	return [item for item in seen if item]

@@ -85,7 +85,9 @@ def test_overall_without_grouping():
 	assert len(table) == 1 and table.iloc[0]["compliance"] == 88.0
 
 
-@pytest.mark.parametrize("rate, expected", [(85.1, "Good"), (85.0, "Watch"), (70.0, "Watch"), (69.9, "Poor"), (None, None)])
+@pytest.mark.parametrize(
+	"rate, expected", [(85.1, "Good"), (85.0, "Watch"), (70.0, "Watch"), (69.9, "Poor"), (None, None)]
+)
 def test_bands(rate, expected):
 	assert band(rate) == expected
 

@@ -20,12 +20,26 @@ ORDER = {"Prospecting": 10, "Needs Analysis": 30, "Proposal/Price Quote": 70, "N
 DEAL = DealSnapshot(stage="Proposal/Price Quote", attributes={"industry": "Auto Parts"})
 
 DECISION_CHAIN = CheckpointRule(
-	"Decision Chain Mapping", Trigger.ENTERS_STAGE, trigger_stage="Proposal/Price Quote", gate=Gate.LEAVE_STAGE
+	"Decision Chain Mapping",
+	Trigger.ENTERS_STAGE,
+	trigger_stage="Proposal/Price Quote",
+	gate=Gate.LEAVE_STAGE,
 )
-NEEDS = CheckpointRule("Requirement Clarification", Trigger.OPPORTUNITY_CREATED, gate=Gate.LEAVE_STAGE, gate_stage="Needs Analysis")
-SOLUTION_MATCH = CheckpointRule("Solution Match Verification", Trigger.QUOTATION_DRAFTED, gate=Gate.SUBMIT_QUOTATION)
-CONTRACT = CheckpointRule("Contract Terms Consensus", Trigger.SALES_ORDER_DRAFTED, gate=Gate.SUBMIT_SALES_ORDER)
-COMPETITOR = CheckpointRule("Competitor Response Record", Trigger.COMPETITOR_ADDED, gate=Gate.SUBMIT_QUOTATION)
+NEEDS = CheckpointRule(
+	"Requirement Clarification",
+	Trigger.OPPORTUNITY_CREATED,
+	gate=Gate.LEAVE_STAGE,
+	gate_stage="Needs Analysis",
+)
+SOLUTION_MATCH = CheckpointRule(
+	"Solution Match Verification", Trigger.QUOTATION_DRAFTED, gate=Gate.SUBMIT_QUOTATION
+)
+CONTRACT = CheckpointRule(
+	"Contract Terms Consensus", Trigger.SALES_ORDER_DRAFTED, gate=Gate.SUBMIT_SALES_ORDER
+)
+COMPETITOR = CheckpointRule(
+	"Competitor Response Record", Trigger.COMPETITOR_ADDED, gate=Gate.SUBMIT_QUOTATION
+)
 
 
 def record(checkpoint, status, key="k", name=None):
@@ -34,7 +48,9 @@ def record(checkpoint, status, key="k", name=None):
 
 def test_open_record_keeps_the_deal_in_its_stage():
 	records = [record("Decision Chain Mapping", RecordStatus.OVERDUE, name="SCR-1")]
-	blockers = leave_stage_blockers([DECISION_CHAIN], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER)
+	blockers = leave_stage_blockers(
+		[DECISION_CHAIN], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER
+	)
 	assert [(b.checkpoint, b.record, b.status, b.stage) for b in blockers] == [
 		("Decision Chain Mapping", "SCR-1", RecordStatus.OVERDUE, "Proposal/Price Quote")
 	]
@@ -43,12 +59,20 @@ def test_open_record_keeps_the_deal_in_its_stage():
 @pytest.mark.parametrize("status", [RecordStatus.COMPLETED, RecordStatus.WAIVED, RecordStatus.CANCELLED])
 def test_completed_or_waived_record_lets_the_deal_move(status):
 	records = [record("Decision Chain Mapping", status)]
-	assert leave_stage_blockers([DECISION_CHAIN], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER) == []
+	assert (
+		leave_stage_blockers(
+			[DECISION_CHAIN], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER
+		)
+		== []
+	)
 
 
 def test_moving_back_is_never_gated():
 	records = [record("Decision Chain Mapping", RecordStatus.PENDING)]
-	assert leave_stage_blockers([DECISION_CHAIN], records, DEAL, "Proposal/Price Quote", "Needs Analysis", ORDER) == []
+	assert (
+		leave_stage_blockers([DECISION_CHAIN], records, DEAL, "Proposal/Price Quote", "Needs Analysis", ORDER)
+		== []
+	)
 
 
 def test_skipping_a_gated_stage_is_refused_even_without_a_record():
@@ -59,7 +83,10 @@ def test_skipping_a_gated_stage_is_refused_even_without_a_record():
 
 
 def test_a_deal_already_in_the_stage_before_the_rule_existed_is_not_held():
-	assert leave_stage_blockers([DECISION_CHAIN], [], DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER) == []
+	assert (
+		leave_stage_blockers([DECISION_CHAIN], [], DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER)
+		== []
+	)
 
 
 def test_a_creation_checkpoint_can_gate_a_later_stage():
@@ -80,14 +107,27 @@ def test_rules_outside_scope_or_disabled_do_not_gate():
 		scope={"industry": frozenset({"Auto Parts"})},
 	)
 	records = [record("Decision Chain Mapping", RecordStatus.PENDING)]
-	assert leave_stage_blockers([scoped], records, other_industry, "Proposal/Price Quote", "Negotiation/Review", ORDER) == []
+	assert (
+		leave_stage_blockers(
+			[scoped], records, other_industry, "Proposal/Price Quote", "Negotiation/Review", ORDER
+		)
+		== []
+	)
 	disabled = CheckpointRule(**{**DECISION_CHAIN.__dict__, "enabled": False})
-	assert leave_stage_blockers([disabled], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER) == []
+	assert (
+		leave_stage_blockers([disabled], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER)
+		== []
+	)
 
 
 def test_records_of_a_removed_checkpoint_do_not_gate():
 	records = [record("Old Checkpoint", RecordStatus.OVERDUE)]
-	assert leave_stage_blockers([DECISION_CHAIN], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER) == []
+	assert (
+		leave_stage_blockers(
+			[DECISION_CHAIN], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER
+		)
+		== []
+	)
 
 
 def test_submit_gate_looks_only_at_this_documents_record():
@@ -137,12 +177,16 @@ def test_attachment_and_summary():
 	assert texts(requirements, EvidenceInput(attachments=1, summary="  too short ")) == [
 		"Write a summary of the needs of at least 10 characters (9 so far)"
 	]
-	assert texts(requirements, EvidenceInput(attachments=1, summary="Needs 40 units of model X by March")) == []
+	assert (
+		texts(requirements, EvidenceInput(attachments=1, summary="Needs 40 units of model X by March")) == []
+	)
 
 
 def test_several_attachments():
 	requirement = EvidenceRequirement(EvidenceKind.ATTACHMENT, "meeting minutes", min_count=2)
-	assert texts([requirement], EvidenceInput(attachments=1)) == ["Attach meeting minutes: 2 files needed, 1 attached"]
+	assert texts([requirement], EvidenceInput(attachments=1)) == [
+		"Attach meeting minutes: 2 files needed, 1 attached"
+	]
 
 
 def test_decision_chain_roles():
@@ -152,7 +196,9 @@ def test_decision_chain_roles():
 	assert texts([requirement], EvidenceInput(decision_roles=("Initiator", "Initiator", "User"))) == [
 		"Mark the decision chain: Influencer, Veto Holder missing (2 of 3 roles marked)"
 	]
-	assert texts([requirement], EvidenceInput(decision_roles=("Initiator", "Influencer", "Veto Holder"))) == []
+	assert (
+		texts([requirement], EvidenceInput(decision_roles=("Initiator", "Influencer", "Veto Holder"))) == []
+	)
 	any_three = EvidenceRequirement(EvidenceKind.DECISION_ROLES, min_count=3)
 	assert texts([any_three], EvidenceInput(decision_roles=("Initiator", "User", ""))) == [
 		"Mark at least 3 different roles in the decision chain (2 so far)"
@@ -165,7 +211,9 @@ def test_competitor_response_per_competitor():
 	assert texts([requirement], given) == ["Record a Sales Competitor Response for Globex"]
 	given = EvidenceInput(competitor="Acme", competitor_responses=frozenset({"Acme"}))
 	assert texts([requirement], given) == []
-	all_of_them = EvidenceInput(competitors=frozenset({"Acme", "Globex"}), competitor_responses=frozenset({"Acme"}))
+	all_of_them = EvidenceInput(
+		competitors=frozenset({"Acme", "Globex"}), competitor_responses=frozenset({"Acme"})
+	)
 	assert texts([requirement], all_of_them) == ["Record a Sales Competitor Response for Globex"]
 
 
@@ -182,7 +230,12 @@ def test_risk_strategy_and_unknown_kinds():
 	assert texts([EvidenceRequirement(EvidenceKind.RISK_STRATEGY)], EvidenceInput()) == [
 		"Choose a response strategy from the strategy library"
 	]
-	assert texts([EvidenceRequirement(EvidenceKind.RISK_STRATEGY)], EvidenceInput(risk_strategy="Phase the budget")) == []
+	assert (
+		texts(
+			[EvidenceRequirement(EvidenceKind.RISK_STRATEGY)], EvidenceInput(risk_strategy="Phase the budget")
+		)
+		== []
+	)
 	assert texts([EvidenceRequirement("Telepathy")], EvidenceInput()) == ["Unknown evidence type Telepathy"]
 
 
@@ -217,3 +270,10 @@ def test_blank_item_codes_are_ignored():
 def test_completed_on_is_kept_in_records():
 	r = RecordState("x", "k", RecordStatus.COMPLETED, completed_on=datetime(2026, 1, 1))
 	assert r.closed
+
+
+def test_history_of_other_items_matches_zero_percent():
+	# purchased items may be pre-filtered to the quoted ones; the customer still has history
+	result = purchase_history_match(["A", "B"], [], has_history=True)
+	assert result.ratio == 0 and result.unmatched == ("A", "B")
+	assert purchase_history_match(["A"], ["A"], has_history=False).ratio is None

@@ -7,7 +7,13 @@ from sales_process.engine.status import live_status
 from sales_process.engine.triggers import checkpoints_triggered, stages_entered
 
 NOW = datetime(2026, 11, 23, 10, 0)
-ORDER = {"Prospecting": 10, "Qualification": 20, "Needs Analysis": 30, "Proposal/Price Quote": 70, "Negotiation/Review": 80}
+ORDER = {
+	"Prospecting": 10,
+	"Qualification": 20,
+	"Needs Analysis": 30,
+	"Proposal/Price Quote": 70,
+	"Negotiation/Review": 80,
+}
 
 CREATED = CheckpointRule("Requirement Clarification", Trigger.OPPORTUNITY_CREATED, due_value=48)
 PROPOSAL = CheckpointRule(
@@ -55,7 +61,9 @@ def test_disabled_rules_never_apply():
 
 
 def test_creation_starts_creation_and_stage_checkpoints_with_due_times():
-	started = checkpoints_triggered([CREATED, PROPOSAL], None, deal("Proposal/Price Quote"), NOW, stage_order=ORDER)
+	started = checkpoints_triggered(
+		[CREATED, PROPOSAL], None, deal("Proposal/Price Quote"), NOW, stage_order=ORDER
+	)
 	assert keys(started) == [
 		("Requirement Clarification", "created"),
 		("Decision Chain Mapping", "stage:Proposal/Price Quote"),
@@ -80,7 +88,12 @@ def test_saving_again_starts_nothing_new():
 def test_reentering_a_stage_does_not_duplicate_its_record():
 	existing = {("Decision Chain Mapping", "stage:Proposal/Price Quote")}
 	started = checkpoints_triggered(
-		[PROPOSAL], deal("Needs Analysis"), deal("Proposal/Price Quote"), NOW, existing=existing, stage_order=ORDER
+		[PROPOSAL],
+		deal("Needs Analysis"),
+		deal("Proposal/Price Quote"),
+		NOW,
+		existing=existing,
+		stage_order=ORDER,
 	)
 	assert started == []
 

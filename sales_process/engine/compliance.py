@@ -7,8 +7,8 @@ records are neither due nor completed: a manager decided they don't apply.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import math
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -20,7 +20,16 @@ POOR_BELOW = 70.0
 
 GOOD, WATCH, POOR = "Good", "Watch", "Poor"
 
-RESULT_COLUMNS = ["due", "completed", "on_time", "waived", "open_overdue", "compliance", "on_time_rate", "band"]
+RESULT_COLUMNS = [
+	"due",
+	"completed",
+	"on_time",
+	"waived",
+	"open_overdue",
+	"compliance",
+	"on_time_rate",
+	"band",
+]
 
 
 def band(rate: float | None) -> str | None:

@@ -19,11 +19,21 @@ class MatchResult:
 		return self.ratio is not None
 
 
-def purchase_history_match(quoted_items: Iterable[str], purchased_items: Iterable[str]) -> MatchResult:
-	"""Share of distinct quoted item codes the customer bought before (Sales Orders / Invoices)."""
+def purchase_history_match(
+	quoted_items: Iterable[str],
+	purchased_items: Iterable[str],
+	has_history: bool | None = None,
+) -> MatchResult:
+	"""Share of distinct quoted item codes the customer bought before (Sales Orders / Invoices).
+
+	`purchased_items` may be limited to the quoted items (that is all the ratio
+	needs); then say with `has_history` whether the customer bought anything at all.
+	"""
 	quoted = _distinct(quoted_items)
 	purchased = set(_distinct(purchased_items))
-	if not quoted or not purchased:
+	if has_history is None:
+		has_history = bool(purchased)
+	if not quoted or not has_history:
 		return MatchResult(None, (), tuple(quoted))
 	matched = tuple(item for item in quoted if item in purchased)
 	unmatched = tuple(item for item in quoted if item not in purchased)

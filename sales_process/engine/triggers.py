@@ -47,9 +47,7 @@ def stages_entered(old_stage: str | None, new_stage: str | None, stage_order: Ma
 	old_rank = stage_order.get(old_stage) if old_stage else None
 	if new_rank is None or old_rank is None or new_rank <= old_rank:
 		return [new_stage]
-	skipped = sorted(
-		(rank, stage) for stage, rank in stage_order.items() if old_rank < rank < new_rank
-	)
+	skipped = sorted((rank, stage) for stage, rank in stage_order.items() if old_rank < rank < new_rank)
 	return [stage for _rank, stage in skipped] + [new_stage]
 
 

@@ -1,0 +1,45 @@
+"""Whitelisted methods behind the Opportunity form's checkpoint panel."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from sales_process.process import checkpoints, deals
+
+RECORD = checkpoints.RECORD
+
+
+def _deal_for_record(record_name: str, permission: str):
+	if not frappe.db.exists(RECORD, record_name):
+		frappe.throw(_("Checkpoint record {0} does not exist.").format(record_name), frappe.DoesNotExistError)
+	record = frappe.get_doc(RECORD, record_name)
+	record.check_permission(permission)
+	deal = deals.load(record.reference_doctype, record.reference_name)
+	return record, deal
+
+
+@frappe.whitelist()
+def get_checkpoint_panel(reference_doctype: str, reference_name: str) -> dict:
+	"""Records of a deal with their live traffic light, what each still lacks, and compliance."""
+	if not frappe.has_permission(reference_doctype, "read", reference_name):
+		frappe.throw(
+			_("You cannot read {0} {1}.").format(_(reference_doctype), reference_name), frappe.PermissionError
+		)
+	return checkpoints.panel(deals.load(reference_doctype, reference_name))
+
+
+@frappe.whitelist(methods=["POST"])
+def complete_checkpoint(record: str, summary: str | None = None, attachment: str | None = None) -> dict:
+	"""Complete a checkpoint with its evidence; the server checks it and stamps who and when."""
+	record_doc, deal = _deal_for_record(record, "write")
+	checkpoints.complete(record_doc, deal, summary=summary, attachment=attachment)
+	return {"status": record_doc.status, "completed_on": record_doc.completed_on}
+
+
+@frappe.whitelist(methods=["POST"])
+def waive_checkpoint(record: str, reason: str) -> dict:
+	"""Waive a checkpoint with a reason (only the checkpoint's waiver role)."""
+	record_doc, deal = _deal_for_record(record, "read")
+	checkpoints.waive(record_doc, deal, reason)
+	return {"status": record_doc.status}

@@ -1,0 +1,58 @@
+app_name = "sales_process"
+app_title = "Sales Process"
+app_publisher = "sales_process developers"
+app_description = (
+	"Sales process control for ERPNext: configurable checkpoints with evidence, deadlines and gates"
+)
+app_email = "dev@sales-process.invalid"
+app_license = "mit"
+
+required_apps = ["frappe/erpnext"]
+
+after_install = "sales_process.setup.install.after_install"
+after_migrate = "sales_process.setup.install.after_migrate"
+before_uninstall = "sales_process.setup.install.before_uninstall"
+
+doctype_js = {"Opportunity": "public/js/opportunity.js"}
+
+doc_events = {
+	"Opportunity": {
+		"validate": "sales_process.events.opportunity.validate",
+		"on_change": "sales_process.events.opportunity.on_change",
+	},
+	"Quotation": {
+		"validate": "sales_process.events.quotation.validate",
+		"on_update": "sales_process.events.quotation.on_update",
+		"before_submit": "sales_process.events.quotation.before_submit",
+		"on_submit": "sales_process.events.quotation.on_submit",
+		"on_cancel": "sales_process.events.quotation.on_cancel",
+	},
+	"Sales Order": {
+		"on_update": "sales_process.events.sales_order.on_update",
+		"before_submit": "sales_process.events.sales_order.before_submit",
+		"on_submit": "sales_process.events.sales_order.on_submit",
+		"on_cancel": "sales_process.events.sales_order.on_cancel",
+	},
+	"Sales Stage": {
+		"on_change": "sales_process.events.sales_stage.on_change",
+		"on_trash": "sales_process.events.sales_stage.on_change",
+	},
+	"File": {
+		"on_trash": "sales_process.events.file.on_trash",
+	},
+}
+
+scheduler_events = {
+	"hourly": ["sales_process.tasks.refresh_checkpoint_lights"],
+	"daily": ["sales_process.tasks.reconcile_stage_logs"],
+}
+
+permission_query_conditions = {
+	"Sales Checkpoint Record": "sales_process.permissions.record_query_conditions",
+	"Sales Competitor Response": "sales_process.permissions.competitor_response_query_conditions",
+}
+
+has_permission = {
+	"Sales Checkpoint Record": "sales_process.permissions.record_has_permission",
+	"Sales Competitor Response": "sales_process.permissions.record_has_permission",
+}

@@ -1,0 +1,367 @@
+"""Checkpoint records: start them, check their evidence, complete, waive, gate."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import cint, get_datetime, now_datetime
+
+from sales_process.adapters import opportunity
+from sales_process.engine.compliance import compliance_rate
+from sales_process.engine.evidence import EvidenceInput, Missing, missing_evidence
+from sales_process.engine.gate import Blocker
+from sales_process.engine.rules import CheckpointRule, DealSnapshot, RecordState, RecordStatus
+from sales_process.engine.triggers import checkpoints_triggered
+from sales_process.process import rule_book as book_module
+from sales_process.process.deals import Deal
+from sales_process.process.settings import due_soon_share
+
+RECORD = "Sales Checkpoint Record"
+COMPETITOR_KEY_PREFIX = "competitor:"
+
+
+class CheckpointGateError(frappe.ValidationError):
+	pass
+
+
+def translate(missing: Missing) -> str:
+	return _(missing.template).format(**missing.params)
+
+
+def record_states(reference_doctype: str, reference_name: str) -> list[RecordState]:
+	rows = frappe.get_all(
+		RECORD,
+		filters={"reference_doctype": reference_doctype, "reference_name": reference_name},
+		fields=["name", "checkpoint", "trigger_key", "status", "due_on", "triggered_on", "completed_on"],
+		order_by="creation asc",
+	)
+	return [
+		RecordState(
+			checkpoint=row.checkpoint,
+			trigger_key=row.trigger_key,
+			status=row.status,
+			due_on=row.due_on,
+			triggered_on=row.triggered_on,
+			completed_on=row.completed_on,
+			name=row.name,
+		)
+		for row in rows
+	]
+
+
+def applicable_rules(book, deal: Deal) -> list[CheckpointRule]:
+	return [rule for rule in book.rules if book_module.condition_holds(book, rule, deal.doc)]
+
+
+def start_checkpoints(deal: Deal, before: DealSnapshot | None, events=()) -> list[str]:
+	"""Create the records this change starts; returns their names."""
+	book = book_module.rule_book()
+	if not book.rules:
+		return []
+	rules = applicable_rules(book, deal)
+	if not rules:
+		return []
+	existing = {(r.checkpoint, r.trigger_key) for r in record_states(deal.doctype, deal.name)}
+	now = now_datetime()
+	share = due_soon_share()
+	started = checkpoints_triggered(
+		rules,
+		before,
+		deal.snapshot,
+		now,
+		existing=existing,
+		stage_order=book_module.stage_order(),
+		holidays=book_module.holidays(deal.company) if book.uses_working_days else None,
+		condition_holds=lambda rule: True,  # conditions already narrowed `rules`
+		events=events,
+	)
+	names = []
+	for item in started:
+		record = frappe.get_doc(
+			{
+				"doctype": RECORD,
+				"checkpoint": item.checkpoint,
+				"reference_doctype": deal.doctype,
+				"reference_name": deal.name,
+				"trigger_key": item.trigger_key,
+				"status": RecordStatus.PENDING,
+				"assigned_to": deal.rep,
+				"company": deal.company,
+				"stage": deal.snapshot.stage,
+				"triggered_on": item.triggered_on,
+				"due_on": item.due_on,
+				"due_soon_on": item.triggered_on + (item.due_on - item.triggered_on) * share,
+			}
+		)
+		record.flags.sp_system_write = True
+		record.insert(ignore_permissions=True)
+		names.append(record.name)
+	return names
+
+
+# evidence
+
+
+def evidence_for(record, deal: Deal, match_ratio: float | None = None) -> EvidenceInput:
+	competitor = None
+	if (record.trigger_key or "").startswith(COMPETITOR_KEY_PREFIX):
+		competitor = record.trigger_key[len(COMPETITOR_KEY_PREFIX) :]
+	return EvidenceInput(
+		attachments=count_attachments(record),
+		summary=record.get("summary") or "",
+		competitor=competitor,
+		competitors=deal.snapshot.competitors,
+		competitor_responses=competitor_responses(deal),
+		decision_roles=opportunity.decision_roles(deal.doc) if deal.doctype == opportunity.DOCTYPE else (),
+		match_ratio=match_ratio if match_ratio is not None else _stored_ratio(record),
+		risk_strategy=record.get("risk_strategy"),
+	)
+
+
+def _stored_ratio(record) -> float | None:
+	# a record verified without purchase history keeps no ratio
+	return record.match_ratio if record.get("evidence_note") and record.get("match_ratio") else None
+
+
+def count_attachments(record) -> int:
+	urls = set(
+		frappe.get_all(
+			"File",
+			filters={"attached_to_doctype": RECORD, "attached_to_name": record.name},
+			pluck="file_url",
+		)
+		if record.name and not record.is_new()
+		else []
+	)
+	if record.get("attachment"):
+		urls.add(record.attachment)
+	return len(urls)
+
+
+def competitor_responses(deal: Deal) -> frozenset[str]:
+	if not deal.snapshot.competitors:
+		return frozenset()
+	return frozenset(
+		frappe.get_all(
+			"Sales Competitor Response",
+			filters={"reference_doctype": deal.doctype, "reference_name": deal.name},
+			pluck="competitor",
+		)
+	)
+
+
+def missing_for(record, deal: Deal, match_ratio: float | None = None) -> list[Missing]:
+	rule = book_module.rule_book().rule(record.checkpoint)
+	if rule is None:
+		# a disabled checkpoint asks for nothing more
+		return []
+	return missing_evidence(rule.evidence, evidence_for(record, deal, match_ratio))
+
+
+# completion and waiver
+
+
+def complete(record, deal: Deal, summary: str | None = None, attachment: str | None = None, note=None):
+	"""Mark a record Completed when its evidence is sufficient; refuse with what is missing."""
+	if record.status in RecordStatus.CLOSED:
+		frappe.throw(
+			_("Checkpoint {0} of {1} is already {2}; its evidence can no longer be changed.").format(
+				frappe.bold(_(record.checkpoint)), deal.label, _(record.status)
+			),
+			title=_("Checkpoint Closed"),
+		)
+	if summary is not None:
+		record.summary = summary
+	if attachment is not None:
+		record.attachment = attachment
+	missing = missing_for(record, deal)
+	if missing:
+		frappe.throw(
+			_("Checkpoint {0} of {1} cannot be completed yet:").format(
+				frappe.bold(_(record.checkpoint)), deal.label
+			)
+			+ "<ul>"
+			+ "".join(f"<li>{frappe.utils.escape_html(translate(m))}</li>" for m in missing)
+			+ "</ul>",
+			title=_("Evidence Missing"),
+		)
+	_close(record, RecordStatus.COMPLETED, note=note)
+	return record
+
+
+def auto_complete(record, deal: Deal, match_ratio: float | None, note: str):
+	record.match_ratio = match_ratio or 0
+	_close(record, RecordStatus.COMPLETED, note=note)
+
+
+def waive(record, deal: Deal, reason: str):
+	book = book_module.rule_book()
+	role = book_module.waiver_role(book, record.checkpoint)
+	if role not in frappe.get_roles():
+		frappe.throw(
+			_("Only a user with the role {0} can waive checkpoint {1}.").format(
+				frappe.bold(_(role)), frappe.bold(_(record.checkpoint))
+			),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+	if record.status in RecordStatus.CLOSED:
+		frappe.throw(
+			_("Checkpoint {0} of {1} is already {2}.").format(
+				frappe.bold(_(record.checkpoint)), deal.label, _(record.status)
+			)
+		)
+	if not (reason or "").strip():
+		frappe.throw(_("Write why checkpoint {0} is waived.").format(frappe.bold(_(record.checkpoint))))
+	now = now_datetime()
+	record.waived_by = frappe.session.user
+	record.waived_on = now
+	record.waiver_reason = reason.strip()
+	record.status = RecordStatus.WAIVED
+	_save_closed(record)
+
+
+def _close(record, status: str, note: str | None = None):
+	now = now_datetime()
+	record.status = status
+	record.completed_by = frappe.session.user
+	record.completed_on = now
+	record.on_time = cint(record.due_on is None or now <= get_datetime(record.due_on))
+	if note:
+		record.evidence_note = note
+	if record.attachment:
+		record.evidence_hash = frappe.db.get_value(
+			"File",
+			{"file_url": record.attachment, "attached_to_doctype": RECORD, "attached_to_name": record.name},
+			"content_hash",
+		) or frappe.db.get_value("File", {"file_url": record.attachment}, "content_hash")
+	_save_closed(record)
+
+
+def _save_closed(record):
+	record.flags.sp_system_write = True
+	record.save(ignore_permissions=True)
+	update_deal_compliance(record.reference_doctype, record.reference_name)
+
+
+def update_deal_compliance(reference_doctype: str, reference_name: str):
+	if reference_doctype != opportunity.DOCTYPE:
+		return
+	rate = compliance_rate(record_states(reference_doctype, reference_name), now_datetime())
+	frappe.db.set_value(reference_doctype, reference_name, "sp_compliance", rate or 0, update_modified=False)
+
+
+# gates
+
+
+def refuse(deal: Deal, action: str, blockers: list[Blocker], match_ratio: float | None = None):
+	"""Raise one message naming every blocking checkpoint, what it lacks and who can waive it."""
+	book = book_module.rule_book()
+	lines = []
+	for blocker in blockers:
+		checkpoint = frappe.bold(_(blocker.checkpoint))
+		role = _(book_module.waiver_role(book, blocker.checkpoint))
+		if blocker.record is None:
+			if blocker.stage:
+				lines.append(
+					_("{0} starts in stage {1}: move the deal to {1} first and complete it there.").format(
+						checkpoint, frappe.bold(_(blocker.stage))
+					)
+				)
+			else:
+				lines.append(
+					_(
+						"{0} has not started for this document: save it once, then complete the checkpoint."
+					).format(checkpoint)
+				)
+			continue
+		record = frappe.get_doc(RECORD, blocker.record)
+		missing = [translate(m) for m in missing_for(record, deal, match_ratio)]
+		detail = "; ".join(missing) if missing else _("complete it in the Checkpoints panel")
+		lines.append(
+			_("{0} ({1}): {2}. Or ask a {3} to waive it.").format(
+				checkpoint, _(record.status), frappe.utils.escape_html(detail), role
+			)
+		)
+	frappe.throw(
+		_("{0} cannot {1} yet:").format(deal.label, action)
+		+ "<ul>"
+		+ "".join(f"<li>{line}</li>" for line in lines)
+		+ "</ul>",
+		exc=CheckpointGateError,
+		title=_("Sales Process Checkpoint"),
+	)
+
+
+def settle_auto_verified(
+	blockers: list[Blocker], deal: Deal, match_ratio: float | None = None
+) -> list[Blocker]:
+	"""Complete blocking records whose evidence the system can read itself; return the rest."""
+	book = book_module.rule_book()
+	remaining = []
+	for blocker in blockers:
+		rule = book.rule(blocker.checkpoint)
+		if blocker.record and rule and book_module.is_auto_verified(rule):
+			record = frappe.get_doc(RECORD, blocker.record)
+			if not missing_for(record, deal, match_ratio):
+				auto_complete(record, deal, match_ratio, _auto_note(match_ratio))
+				continue
+		remaining.append(blocker)
+	return remaining
+
+
+def _auto_note(match_ratio: float | None) -> str:
+	if match_ratio is None:
+		return _("Verified automatically from the deal")
+	return _("Verified automatically: {0}% of the quoted items match the purchase history").format(
+		f"{match_ratio:g}"
+	)
+
+
+# the form panel
+
+
+def panel(deal: Deal) -> dict:
+	book = book_module.rule_book()
+	now = now_datetime()
+	share = due_soon_share()
+	user_roles = set(frappe.get_roles())
+	states = record_states(deal.doctype, deal.name)
+	from sales_process.engine.status import live_status
+
+	rows = []
+	for state in states:
+		record = frappe.get_doc(RECORD, state.name)
+		status = live_status(state.status, state.triggered_on, state.due_on, now, share)
+		rule = book.rule(state.checkpoint)
+		open_ = status in RecordStatus.OPEN
+		rows.append(
+			{
+				"name": state.name,
+				"checkpoint": state.checkpoint,
+				"checkpoint_label": _(state.checkpoint),
+				"status": status,
+				"status_label": _(status),
+				"due_on": state.due_on,
+				"completed_on": state.completed_on,
+				"trigger_key": state.trigger_key,
+				"missing": [translate(m) for m in missing_for(record, deal)] if open_ else [],
+				"needs_attachment": bool(rule and any(r.kind == "Attachment" for r in rule.evidence)),
+				"needs_summary": bool(rule and any(r.kind == "Summary" for r in rule.evidence)),
+				"attachment_label": _label(rule, "Attachment"),
+				"summary_label": _label(rule, "Summary"),
+				"can_waive": open_ and book_module.waiver_role(book, state.checkpoint) in user_roles,
+				"summary": record.summary,
+				"attachment": record.attachment,
+				"waiver_reason": record.waiver_reason,
+				"sequence": book.sequence.get(state.checkpoint, 0),
+			}
+		)
+	rows.sort(key=lambda row: (row["status"] not in RecordStatus.OPEN, row["due_on"] or now))
+	return {"records": rows, "compliance": compliance_rate(states, now)}
+
+
+def _label(rule: CheckpointRule | None, kind: str) -> str | None:
+	if not rule:
+		return None
+	return next((_(r.label) for r in rule.evidence if r.kind == kind and r.label), None)

@@ -1,0 +1,66 @@
+"""A deal as the process sees it, whichever document carries it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import frappe
+
+from sales_process.adapters import opportunity
+from sales_process.engine.rules import DealSnapshot
+
+
+@dataclass
+class Deal:
+	doctype: str
+	name: str
+	company: str | None
+	rep: str | None
+	snapshot: DealSnapshot
+	doc: object = None  # the loaded document, for conditions and evidence
+	customer: str | None = None
+
+	@property
+	def label(self) -> str:
+		return f"{frappe._(self.doctype)} {self.name}"
+
+
+def from_opportunity(doc) -> Deal:
+	return Deal(
+		doctype=opportunity.DOCTYPE,
+		name=doc.name,
+		company=doc.get("company"),
+		rep=opportunity.rep(doc),
+		snapshot=opportunity.snapshot(doc),
+		doc=doc,
+		customer=opportunity.customer(doc),
+	)
+
+
+def from_selling_document(doc) -> Deal:
+	"""A Quotation or Sales Order that was not made from an Opportunity is its own deal."""
+	customer = doc.get("customer") or (
+		doc.get("party_name") if doc.get("quotation_to") == "Customer" else None
+	)
+	return Deal(
+		doctype=doc.doctype,
+		name=doc.name,
+		company=doc.get("company"),
+		rep=doc.owner or frappe.session.user,
+		snapshot=DealSnapshot(
+			attributes={
+				"customer_group": doc.get("customer_group"),
+				"territory": doc.get("territory"),
+				"industry": frappe.get_cached_value("Customer", customer, "industry") if customer else None,
+			}
+		),
+		doc=doc,
+		customer=customer,
+	)
+
+
+def load(reference_doctype: str, reference_name: str) -> Deal:
+	doc = frappe.get_doc(reference_doctype, reference_name)
+	if reference_doctype == opportunity.DOCTYPE:
+		return from_opportunity(doc)
+	return from_selling_document(doc)

@@ -1,0 +1,88 @@
+"""What Quotation and Sales Order share: finding the deal, starting and gating per-document checkpoints."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from sales_process.adapters import opportunity
+from sales_process.engine.gate import submit_blockers
+from sales_process.engine.rules import Gate, Trigger
+from sales_process.engine.triggers import document_key
+from sales_process.process import checkpoints, deals, rule_book, stage_log
+from sales_process.process.settings import is_under_process_control
+
+DRAFT_TRIGGER = {"Quotation": Trigger.QUOTATION_DRAFTED, "Sales Order": Trigger.SALES_ORDER_DRAFTED}
+SUBMIT_GATE = {"Quotation": Gate.SUBMIT_QUOTATION, "Sales Order": Gate.SUBMIT_SALES_ORDER}
+MOVE_SOURCE_FLAG = "sales_process_move_source"
+
+
+def opportunity_of(doc) -> str | None:
+	if doc.doctype == "Quotation":
+		return opportunity.of_quotation(doc)
+	return opportunity.of_sales_order(doc)
+
+
+def deal_of(doc) -> deals.Deal | None:
+	"""The deal a selling document belongs to, or None when the process does not cover it.
+
+	Documents without an Opportunity belong to the process only where a
+	checkpoint explicitly gates them ("Also Gate Documents Without an Opportunity").
+	"""
+	if not is_under_process_control(doc.get("company")):
+		return None
+	name = opportunity_of(doc)
+	if name:
+		return deals.from_opportunity(opportunity.load(name))
+	gate = SUBMIT_GATE[doc.doctype]
+	if any(rule.gate == gate and rule.applies_without_opportunity for rule in rule_book.rule_book().rules):
+		return deals.from_selling_document(doc)
+	return None
+
+
+def start_document_checkpoints(doc, deal: deals.Deal | None = None):
+	if doc.docstatus != 0:
+		return
+	deal = deal or deal_of(doc)
+	if deal is None:
+		return
+	key = document_key(doc.doctype, doc.name)
+	checkpoints.start_checkpoints(deal, deal.snapshot, events=[(DRAFT_TRIGGER[doc.doctype], key)])
+
+
+def gate_submission(doc, match_ratio: float | None = None):
+	deal = deal_of(doc)
+	if deal is None:
+		return
+	# a document drafted before the app was installed has not started its checkpoints yet
+	start_document_checkpoints(doc, deal)
+	book = rule_book.rule_book()
+	blockers = submit_blockers(
+		checkpoints.applicable_rules(book, deal),
+		checkpoints.record_states(deal.doctype, deal.name),
+		deal.snapshot,
+		SUBMIT_GATE[doc.doctype],
+		document_key(doc.doctype, doc.name),
+	)
+	blockers = checkpoints.settle_auto_verified(blockers, deal, match_ratio)
+	if blockers:
+		checkpoints.refuse(deal, _("submit {0} {1}").format(_(doc.doctype), doc.name), blockers, match_ratio)
+	# ERPNext moves the Opportunity's status after submit; tell the log where it came from
+	frappe.flags[MOVE_SOURCE_FLAG] = doc.doctype
+
+
+def log_opportunity_move(doc):
+	"""Catch the Opportunity status ERPNext sets from this document, with or without events."""
+	name = opportunity_of(doc)
+	if not name:
+		return
+	values = frappe.db.get_value("Opportunity", name, ["company", "sales_stage", "status"], as_dict=True)
+	if not values or not is_under_process_control(values.company):
+		return
+	stage_log.log_position(
+		opportunity.DOCTYPE,
+		name,
+		stage_log.Position(values.sales_stage or None, values.status or None),
+		doc.doctype,
+	)
+	frappe.flags[MOVE_SOURCE_FLAG] = None

@@ -1,0 +1,64 @@
+"""Sales Stage Log: every move of a deal's stage or status, however it happened."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.query_builder import Order
+from frappe.utils import now_datetime
+
+from sales_process.engine.stages import Position, has_moved, seconds_between
+
+__all__ = ["LOG", "Position", "last_position", "log_position"]
+
+LOG = "Sales Stage Log"
+
+
+def last_position(reference_doctype: str, reference_name: str):
+	log = frappe.qb.DocType(LOG)
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.to_stage, log.to_status, log.changed_on)
+		.where((log.reference_doctype == reference_doctype) & (log.reference_name == reference_name))
+		.orderby(log.changed_on, order=Order.desc)
+		.orderby(log.creation, order=Order.desc)
+		.limit(1)
+		.run(as_dict=True)
+	)
+	return rows[0] if rows else None
+
+
+def log_position(
+	reference_doctype: str,
+	reference_name: str,
+	current: Position,
+	source: str,
+	changed_on=None,
+	changed_by: str | None = None,
+):
+	"""Append a log row when the deal's position differs from its last logged one.
+
+	Comparing with the last row (not with the document before save) makes this
+	idempotent and lets the same call catch changes ERPNext made without events.
+	"""
+	last = last_position(reference_doctype, reference_name)
+	previous = Position(last.to_stage, last.to_status) if last else None
+	if not has_moved(previous, current):
+		return None
+	changed_on = changed_on or now_datetime()
+	row = frappe.get_doc(
+		{
+			"doctype": LOG,
+			"reference_doctype": reference_doctype,
+			"reference_name": reference_name,
+			"from_stage": previous.stage if previous else None,
+			"from_status": previous.status if previous else None,
+			"to_stage": current.stage,
+			"to_status": current.status,
+			"changed_on": changed_on,
+			"changed_by": changed_by or frappe.session.user,
+			"source": source,
+			"seconds_in_previous": seconds_between(last.changed_on, changed_on) if last else None,
+		}
+	)
+	row.insert(ignore_permissions=True)
+	return row

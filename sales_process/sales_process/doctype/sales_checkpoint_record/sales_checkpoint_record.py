@@ -1,0 +1,78 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from sales_process.engine.rules import RecordStatus
+
+# What the process stamps; nobody edits these by hand.
+SYSTEM_FIELDS = (
+	"checkpoint",
+	"status",
+	"reference_doctype",
+	"reference_name",
+	"trigger_key",
+	"assigned_to",
+	"company",
+	"stage",
+	"triggered_on",
+	"due_on",
+	"due_soon_on",
+	"match_ratio",
+	"evidence_note",
+	"evidence_hash",
+	"completed_by",
+	"completed_on",
+	"on_time",
+	"waived_by",
+	"waived_on",
+	"waiver_reason",
+)
+EVIDENCE_FIELDS = ("summary", "attachment")
+
+
+class SalesCheckpointRecord(Document):
+	def validate(self):
+		if self.flags.sp_system_write:
+			self.flags.sp_system_write = False
+			self.guard_closed(allow=SYSTEM_FIELDS + EVIDENCE_FIELDS)
+			return
+		if self.is_new():
+			frappe.throw(
+				_("Checkpoint records are started by the sales process, not created by hand."),
+				frappe.PermissionError,
+			)
+		self.guard_closed(allow=())
+		self.guard_system_fields()
+
+	def guard_closed(self, allow):
+		"""Completed and waived evidence is immutable."""
+		before = self.get_doc_before_save()
+		if not before or before.status not in RecordStatus.CLOSED:
+			return
+		changed = [
+			f for f in SYSTEM_FIELDS + EVIDENCE_FIELDS if self.get(f) != before.get(f) and f not in allow
+		]
+		if changed or (allow and self.status != before.status):
+			frappe.throw(
+				_("Checkpoint {0} is {1}: its evidence and status can no longer be changed.").format(
+					frappe.bold(_(self.checkpoint)), _(before.status)
+				),
+				frappe.PermissionError,
+				title=_("Checkpoint Closed"),
+			)
+
+	def guard_system_fields(self):
+		before = self.get_doc_before_save()
+		changed = [f for f in SYSTEM_FIELDS if before and str(self.get(f) or "") != str(before.get(f) or "")]
+		if changed:
+			frappe.throw(
+				_(
+					"{0} of a checkpoint record are set by the sales process. Use Complete or Waive in the Opportunity's checkpoint panel."
+				).format(", ".join(_(self.meta.get_label(f)) for f in changed)),
+				frappe.PermissionError,
+			)
+
+
+def on_doctype_update():
+	frappe.db.add_index("Sales Checkpoint Record", ["reference_doctype", "reference_name"])
+	frappe.db.add_index("Sales Checkpoint Record", ["status", "due_on"])

@@ -1,0 +1,41 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from sales_process.engine.rules import RecordStatus
+from sales_process.process import checkpoints, deals
+
+
+class SalesCompetitorResponse(Document):
+	def validate(self):
+		if not frappe.db.exists(self.reference_doctype, self.reference_name):
+			frappe.throw(_("{0} {1} does not exist.").format(_(self.reference_doctype), self.reference_name))
+		if not self.assigned_to:
+			self.assigned_to = frappe.session.user
+
+	def on_update(self):
+		"""Filling the form is the evidence: complete the deal's open competitor checkpoints it satisfies."""
+		key = checkpoints.COMPETITOR_KEY_PREFIX + self.competitor
+		open_records = frappe.get_all(
+			checkpoints.RECORD,
+			filters={
+				"reference_doctype": self.reference_doctype,
+				"reference_name": self.reference_name,
+				"trigger_key": key,
+				"status": ("in", RecordStatus.OPEN),
+			},
+			pluck="name",
+		)
+		if not open_records:
+			return
+		deal = deals.load(self.reference_doctype, self.reference_name)
+		for name in open_records:
+			record = frappe.get_doc(checkpoints.RECORD, name)
+			if not checkpoints.missing_for(record, deal):
+				checkpoints.auto_complete(
+					record, deal, None, _("Completed by Sales Competitor Response {0}").format(self.name)
+				)
+
+
+def on_doctype_update():
+	frappe.db.add_index("Sales Competitor Response", ["reference_doctype", "reference_name"])

@@ -1,0 +1,10 @@
+import frappe
+from frappe.model.document import Document
+
+
+class SalesStageLog(Document):
+	pass
+
+
+def on_doctype_update():
+	frappe.db.add_index("Sales Stage Log", ["reference_doctype", "reference_name", "changed_on"])

@@ -1,0 +1,67 @@
+"""Scheduled jobs. Each is idempotent and takes its moment from a parameter or
+`frappe.flags.current_date`, so tests can set the clock."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import get_datetime, now_datetime
+
+from sales_process.engine.rules import RecordStatus
+from sales_process.process import stage_log
+from sales_process.process.settings import get_settings
+
+RECORD = "Sales Checkpoint Record"
+
+
+def _now(now=None):
+	if now:
+		return get_datetime(now)
+	if frappe.flags.current_date:
+		return get_datetime(frappe.flags.current_date)
+	return now_datetime()
+
+
+def refresh_checkpoint_lights(now=None):
+	"""Turn open records yellow and red as their windows pass; work grows with what is due, not with history."""
+	now = _now(now)
+	record = frappe.qb.DocType(RECORD)
+	(
+		frappe.qb.update(record)
+		.set(record.status, RecordStatus.OVERDUE)
+		.where(record.status.isin([RecordStatus.PENDING, RecordStatus.DUE_SOON]) & (record.due_on < now))
+		.run()
+	)
+	(
+		frappe.qb.update(record)
+		.set(record.status, RecordStatus.DUE_SOON)
+		.where((record.status == RecordStatus.PENDING) & (record.due_soon_on <= now))
+		.run()
+	)
+
+
+def reconcile_stage_logs(now=None):
+	"""Log Opportunity moves no hook saw (e.g. direct database updates), for recently modified deals."""
+	settings = get_settings()
+	if not settings.enabled or not settings.companies:
+		return
+	companies = [row.company for row in settings.companies]
+	since = frappe.utils.add_days(_now(now), -2)
+	rows = frappe.get_all(
+		"Opportunity",
+		filters={"company": ("in", companies), "modified": (">=", since)},
+		fields=["name", "sales_stage", "status"],
+	)
+	for row in rows:
+		try:
+			stage_log.log_position(
+				"Opportunity",
+				row.name,
+				stage_log.Position(row.sales_stage or None, row.status or None),
+				"Reconciliation",
+			)
+		except Exception:
+			frappe.log_error(
+				title="Sales Stage Log reconciliation failed",
+				reference_doctype="Opportunity",
+				reference_name=row.name,
+			)

@@ -1,0 +1,46 @@
+import frappe
+
+from sales_process.testing import SalesProcessTestCase, enroll, make_opportunity, records, test_company
+
+
+class TestSalesCompetitorResponse(SalesProcessTestCase):
+	def test_filling_the_response_completes_the_competitor_checkpoint(self):
+		company = test_company()
+		enroll(company)
+		for name in ("_SP Globex", "_SP Initech"):
+			if not frappe.db.exists("Competitor", name):
+				frappe.get_doc({"doctype": "Competitor", "competitor_name": name}).insert()
+		opportunity = make_opportunity(company)
+		opportunity.append("competitors", {"competitor": "_SP Globex"})
+		opportunity.append("competitors", {"competitor": "_SP Initech"})
+		opportunity.save()
+		self.assertEqual(len(records(opportunity.name, "Competitor Response Record")), 2)
+
+		frappe.get_doc(
+			{
+				"doctype": "Sales Competitor Response",
+				"reference_doctype": "Opportunity",
+				"reference_name": opportunity.name,
+				"competitor": "_SP Globex",
+				"competitor_model": "GX-200",
+				"customer_concern": "Price",
+				"our_advantages": "Local service within 4 hours; 3-year warranty",
+			}
+		).insert()
+		statuses = {r.trigger_key: r.status for r in records(opportunity.name, "Competitor Response Record")}
+		self.assertEqual(
+			statuses, {"competitor:_SP Globex": "Completed", "competitor:_SP Initech": "Pending"}
+		)
+
+	def test_a_response_must_point_to_an_existing_deal(self):
+		with self.assertRaises(frappe.ValidationError):
+			frappe.get_doc(
+				{
+					"doctype": "Sales Competitor Response",
+					"reference_doctype": "Opportunity",
+					"reference_name": "CRM-OPP-DOES-NOT-EXIST",
+					"competitor": "_SP Globex",
+					"customer_concern": "Price",
+					"our_advantages": "x",
+				}
+			).insert()

@@ -12,6 +12,7 @@ required_apps = ["frappe/erpnext"]
 after_install = "sales_process.setup.install.after_install"
 after_migrate = "sales_process.setup.install.after_migrate"
 before_uninstall = "sales_process.setup.install.before_uninstall"
+before_tests = "sales_process.testing.before_tests"
 
 doctype_js = {"Opportunity": "public/js/opportunity.js"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
@@ -230,12 +232,24 @@ def _close(record, status: str, note: str | None = None):
 	if note:
 		record.evidence_note = note
 	if record.attachment:
-		record.evidence_hash = frappe.db.get_value(
-			"File",
-			{"file_url": record.attachment, "attached_to_doctype": RECORD, "attached_to_name": record.name},
-			"content_hash",
-		) or frappe.db.get_value("File", {"file_url": record.attachment}, "content_hash")
+		record.evidence_hash = attachment_sha256(record)
 	_save_closed(record)
+
+
+def attachment_sha256(record) -> str | None:
+	"""Fingerprint of the evidence file as it was when the checkpoint closed."""
+	name = frappe.db.get_value(
+		"File",
+		{"file_url": record.attachment, "attached_to_doctype": RECORD, "attached_to_name": record.name},
+	) or frappe.db.get_value("File", {"file_url": record.attachment})
+	if not name:
+		frappe.throw(
+			_("The evidence file {0} was not found. Attach it again, then complete the checkpoint.").format(
+				record.attachment
+			)
+		)
+	content = frappe.get_doc("File", name).get_content()
+	return hashlib.sha256(content if isinstance(content, bytes) else content.encode()).hexdigest()
 
 
 def _save_closed(record):

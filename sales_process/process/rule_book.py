@@ -17,12 +17,12 @@ from sales_process.engine.rules import CheckpointRule, EvidenceKind, EvidenceReq
 RULES_CACHE_KEY = "sales_process:rule_book"
 STAGE_ORDER_CACHE_KEY = "sales_process:stage_order"
 
-# Sales Checkpoint Scope dimension → (engine dimension, doctype of its values)
+# Sales Checkpoint Scope dimension (the doctype of its values) → engine dimension
 SCOPE_DIMENSIONS = {
-	"Industry": ("industry", "Industry Type"),
-	"Customer Group": ("customer_group", "Customer Group"),
-	"Territory": ("territory", "Territory"),
-	"Opportunity Type": ("opportunity_type", "Opportunity Type"),
+	"Industry Type": "industry",
+	"Customer Group": "customer_group",
+	"Territory": "territory",
+	"Opportunity Type": "opportunity_type",
 }
 
 
@@ -46,7 +46,7 @@ def rule_from_doc(checkpoint) -> CheckpointRule:
 	for row in checkpoint.get("scope") or []:
 		dimension = SCOPE_DIMENSIONS.get(row.dimension)
 		if dimension and row.value:
-			scope.setdefault(dimension[0], set()).add(row.value)
+			scope.setdefault(dimension, set()).add(row.value)
 	return CheckpointRule(
 		name=checkpoint.name,
 		trigger=checkpoint.trigger,

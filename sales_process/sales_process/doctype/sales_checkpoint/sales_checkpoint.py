@@ -14,7 +14,6 @@ class SalesCheckpoint(Document):
 		self.validate_gate()
 		self.validate_condition()
 		self.validate_evidence()
-		self.set_scope_doctypes()
 
 	def on_update(self):
 		rule_book.clear_cache()
@@ -95,7 +94,3 @@ class SalesCheckpoint(Document):
 				frappe.throw(
 					_("Row {0} of Evidence Required: Minimum Count cannot be negative.").format(row.idx)
 				)
-
-	def set_scope_doctypes(self):
-		for row in self.scope:
-			row.scope_doctype = rule_book.SCOPE_DIMENSIONS[row.dimension][1]

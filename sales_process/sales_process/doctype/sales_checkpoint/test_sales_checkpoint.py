@@ -53,7 +53,7 @@ class TestSalesCheckpoint(SalesProcessTestCase):
 				frappe.get_doc({"doctype": "Industry Type", "industry": industry}).insert()
 		_checkpoint(
 			"_SP Line Takt Analysis",
-			scope=[{"dimension": "Industry", "value": "_SP Auto Parts"}],
+			scope=[{"dimension": "Industry Type", "value": "_SP Auto Parts"}],
 			evidence=[{"kind": "Attachment", "label": "the line-takt analysis"}],
 		).insert()
 		auto = make_opportunity(company, industry="_SP Auto Parts")

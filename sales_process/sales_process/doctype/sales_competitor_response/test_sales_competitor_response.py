@@ -4,13 +4,17 @@ from sales_process.testing import SalesProcessTestCase, enroll, make_opportunity
 
 
 class TestSalesCompetitorResponse(SalesProcessTestCase):
-	def test_filling_the_response_completes_the_competitor_checkpoint(self):
-		company = test_company()
-		enroll(company)
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = test_company()
+		enroll(cls.company)
 		for name in ("_SP Globex", "_SP Initech"):
 			if not frappe.db.exists("Competitor", name):
 				frappe.get_doc({"doctype": "Competitor", "competitor_name": name}).insert()
-		opportunity = make_opportunity(company)
+
+	def test_filling_the_response_completes_the_competitor_checkpoint(self):
+		opportunity = make_opportunity(self.company)
 		opportunity.append("competitors", {"competitor": "_SP Globex"})
 		opportunity.append("competitors", {"competitor": "_SP Initech"})
 		opportunity.save()

@@ -1,0 +1,102 @@
+import frappe
+
+from sales_process.process.checkpoints import CheckpointGateError
+from sales_process.testing import (
+	SalesProcessTestCase,
+	enroll,
+	make_customer,
+	make_item,
+	make_opportunity,
+	make_quotation,
+	past_sales_order,
+	records,
+	test_company,
+)
+
+
+class TestQuotationGate(SalesProcessTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = test_company()
+		enroll(cls.company)
+		cls.bought = [make_item(), make_item()]
+		cls.new_item = make_item()
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+
+	def test_a_draft_quotation_starts_solution_match_verification(self):
+		opportunity = make_opportunity(self.company)
+		quotation = make_quotation(opportunity.name, self.bought)
+		(record,) = records(opportunity.name, "Solution Match Verification")
+		self.assertEqual(record.trigger_key, f"Quotation:{quotation.name}")
+		self.assertEqual(record.status, "Pending")
+
+	def test_quotation_matching_the_purchase_history_submits_and_verifies_itself(self):
+		customer = make_customer()
+		past_sales_order(self.company, customer, self.bought)
+		opportunity = make_opportunity(self.company, customer)
+		quotation = make_quotation(opportunity.name, self.bought)
+		quotation.submit()
+		self.assertEqual(quotation.sp_match_ratio, 100)
+		(record,) = records(opportunity.name, "Solution Match Verification")
+		self.assertEqual(record.status, "Completed")
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "status"), "Quotation")
+		last = frappe.get_all(
+			"Sales Stage Log",
+			filters={"reference_name": opportunity.name},
+			fields=["to_status", "source"],
+			order_by="changed_on desc, creation desc",
+			limit=1,
+		)[0]
+		self.assertEqual((last.to_status, last.source), ("Quotation", "Quotation"))
+
+	def test_quotation_below_the_match_threshold_is_refused_with_the_ratio(self):
+		customer = make_customer()
+		past_sales_order(self.company, customer, self.bought)
+		opportunity = make_opportunity(self.company, customer)
+		quotation = make_quotation(opportunity.name, [self.bought[0], self.new_item])
+		self.assertEqual(quotation.sp_match_ratio, 50)
+		with self.assertRaises(CheckpointGateError) as refusal:
+			quotation.submit()
+		self.assertIn("Only 50% of the quoted items match", str(refusal.exception))
+		self.assertEqual(frappe.db.get_value("Quotation", quotation.name, "docstatus"), 0)
+
+	def test_a_sales_manager_waiver_lets_it_through(self):
+		from sales_process import api
+
+		customer = make_customer()
+		past_sales_order(self.company, customer, self.bought)
+		opportunity = make_opportunity(self.company, customer)
+		quotation = make_quotation(opportunity.name, [self.new_item])
+		(record,) = records(opportunity.name, "Solution Match Verification")
+		api.waive_checkpoint(record.name, "New product line agreed with the customer")
+		quotation.reload()
+		quotation.submit()
+		self.assertEqual(quotation.docstatus, 1)
+
+	def test_new_customer_without_history_is_not_held(self):
+		opportunity = make_opportunity(self.company)
+		quotation = make_quotation(opportunity.name, [self.new_item])
+		quotation.submit()
+		(record,) = records(opportunity.name, "Solution Match Verification")
+		self.assertEqual(record.status, "Completed")
+
+	def test_quotation_without_an_opportunity_is_not_gated(self):
+		customer = make_customer()
+		past_sales_order(self.company, customer, self.bought)
+		quotation = frappe.get_doc(
+			{
+				"doctype": "Quotation",
+				"company": self.company,
+				"quotation_to": "Customer",
+				"party_name": customer,
+				"items": [{"item_code": self.new_item, "qty": 1, "rate": 10}],
+			}
+		)
+		quotation.run_method("set_missing_values")
+		quotation.insert()
+		quotation.submit()
+		self.assertEqual(quotation.docstatus, 1)
+		self.assertFalse(frappe.db.exists("Sales Checkpoint Record", {"reference_name": quotation.name}))

@@ -1,0 +1,54 @@
+import frappe
+
+from sales_process import api
+from sales_process.process.checkpoints import CheckpointGateError
+from sales_process.testing import (
+	SalesProcessTestCase,
+	attach_file,
+	enroll,
+	make_item,
+	make_opportunity,
+	make_quotation,
+	make_sales_order_from,
+	records,
+	test_company,
+)
+
+
+class TestSalesOrderGate(SalesProcessTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = test_company()
+		enroll(cls.company)
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+
+	def test_contract_terms_consensus_gates_the_sales_order(self):
+		opportunity = make_opportunity(self.company)
+		quotation = make_quotation(opportunity.name, [make_item()])
+		quotation.submit()
+		sales_order = make_sales_order_from(quotation.name)
+		(record,) = records(opportunity.name, "Contract Terms Consensus")
+		self.assertEqual(record.trigger_key, f"Sales Order:{sales_order.name}")
+
+		with self.assertRaises(CheckpointGateError) as refusal:
+			sales_order.submit()
+		self.assertIn("Contract Terms Consensus", str(refusal.exception))
+		self.assertIn("key-terms confirmation", str(refusal.exception))
+
+		api.complete_checkpoint(record.name, attachment=attach_file(record.name, b"signed key terms"))
+		sales_order.reload()
+		sales_order.submit()
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "status"), "Converted")
+		moves = frappe.get_all(
+			"Sales Stage Log",
+			filters={"reference_name": opportunity.name},
+			fields=["to_status", "source"],
+			order_by="changed_on asc, creation asc",
+		)
+		self.assertEqual(
+			[(m.to_status, m.source) for m in moves][-2:],
+			[("Quotation", "Quotation"), ("Converted", "Sales Order")],
+		)

@@ -1,0 +1,43 @@
+import frappe
+
+from sales_process.setup import install
+from sales_process.setup.custom_fields import CUSTOM_FIELDS
+from sales_process.testing import SalesProcessTestCase, make_opportunity, test_company
+
+
+def _custom_fields():
+	return {
+		(doctype, field["fieldname"])
+		for doctype, fields in CUSTOM_FIELDS.items()
+		for field in fields
+		if frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
+	}
+
+
+class TestInstall(SalesProcessTestCase):
+	def test_install_created_fields_roles_and_stage_defaults(self):
+		expected = {
+			(doctype, field["fieldname"]) for doctype, fields in CUSTOM_FIELDS.items() for field in fields
+		}
+		self.assertEqual(_custom_fields(), expected)
+		self.assertTrue(frappe.db.exists("Role", "Sales Process Manager"))
+		self.assertEqual(frappe.db.get_value("Sales Stage", "Proposal/Price Quote", "sp_sequence"), 70)
+
+	def test_uninstall_removes_custom_fields_and_erpnext_keeps_working(self):
+		install.before_uninstall()
+		try:
+			self.assertEqual(_custom_fields(), set())
+			self.assertFalse(frappe.get_meta("Opportunity").has_field("sp_decision_makers"))
+			opportunity = make_opportunity(test_company())
+			opportunity.sales_stage = "Qualification"
+			opportunity.save()
+		finally:
+			install.after_migrate()
+		self.assertTrue(frappe.get_meta("Opportunity").has_field("sp_decision_makers"))
+
+	def test_migrate_is_idempotent(self):
+		install.after_migrate()
+		install.after_migrate()
+		self.assertEqual(
+			frappe.db.count("Custom Field", {"dt": "Opportunity", "fieldname": "sp_decision_makers"}), 1
+		)

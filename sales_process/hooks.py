@@ -29,6 +29,7 @@ doc_events = {
 		"on_cancel": "sales_process.events.quotation.on_cancel",
 	},
 	"Sales Order": {
+		"validate": "sales_process.events.sales_order.validate",
 		"on_update": "sales_process.events.sales_order.on_update",
 		"before_submit": "sales_process.events.sales_order.before_submit",
 		"on_submit": "sales_process.events.sales_order.on_submit",

@@ -11,6 +11,7 @@ def _customer(doc) -> str | None:
 
 
 def validate(doc, method=None):
+	selling.forget_deal(doc)
 	if selling.deal_of(doc) is None:
 		return
 	result = match_quotation(doc, _customer(doc))
@@ -19,7 +20,7 @@ def validate(doc, method=None):
 
 def on_update(doc, method=None):
 	if doc.docstatus != 0:
-		return
+		return  # submit has its own checks in before_submit
 	selling.start_document_checkpoints(doc)
 
 

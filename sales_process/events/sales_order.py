@@ -5,6 +5,10 @@ from __future__ import annotations
 from sales_process.process import selling
 
 
+def validate(doc, method=None):
+	selling.forget_deal(doc)
+
+
 def on_update(doc, method=None):
 	if doc.docstatus != 0:
 		return

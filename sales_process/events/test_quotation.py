@@ -100,3 +100,29 @@ class TestQuotationGate(SalesProcessTestCase):
 		quotation.submit()
 		self.assertEqual(quotation.docstatus, 1)
 		self.assertFalse(frappe.db.exists("Sales Checkpoint Record", {"reference_name": quotation.name}))
+
+
+class TestSubmitWithoutDraft(SalesProcessTestCase):
+	"""API clients and imports submit new documents in one call, with no draft saved first."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = test_company()
+		enroll(cls.company)
+
+	def test_a_matching_quotation_submitted_in_one_call_verifies_itself(self):
+		from erpnext.crm.doctype.opportunity.opportunity import make_quotation as erpnext_make_quotation
+
+		customer = make_customer()
+		item = make_item()
+		past_sales_order(self.company, customer, [item])
+		opportunity = make_opportunity(self.company, customer)
+		quotation = erpnext_make_quotation(opportunity.name)
+		quotation.append("items", {"item_code": item, "qty": 1, "rate": 10})
+		quotation.run_method("set_missing_values")
+		quotation.run_method("calculate_taxes_and_totals")
+		quotation.submit()
+		self.assertEqual(quotation.docstatus, 1)
+		(record,) = records(opportunity.name, "Solution Match Verification")
+		self.assertEqual(record.status, "Completed")

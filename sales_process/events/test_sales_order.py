@@ -52,3 +52,17 @@ class TestSalesOrderGate(SalesProcessTestCase):
 			[(m.to_status, m.source) for m in moves][-2:],
 			[("Quotation", "Quotation"), ("Converted", "Sales Order")],
 		)
+
+	def test_a_sales_order_submitted_without_a_draft_is_told_to_save_one_first(self):
+		from erpnext.selling.doctype.quotation.quotation import make_sales_order
+		from frappe.utils import add_days, today
+
+		opportunity = make_opportunity(self.company)
+		quotation = make_quotation(opportunity.name, [make_item()])
+		quotation.submit()
+		sales_order = make_sales_order(quotation.name)
+		sales_order.delivery_date = add_days(today(), 10)
+		with self.assertRaises(CheckpointGateError) as refusal:
+			sales_order.submit()
+		self.assertIn("Save Sales Order as a draft first", str(refusal.exception))
+		self.assertEqual(records(opportunity.name, "Contract Terms Consensus"), [])

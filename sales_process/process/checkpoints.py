@@ -268,10 +268,27 @@ def update_deal_compliance(reference_doctype: str, reference_name: str):
 # gates
 
 
-def refuse(deal: Deal, action: str, blockers: list[Blocker], match_ratio: float | None = None):
-	"""Raise one message naming every blocking checkpoint, what it lacks and who can waive it."""
+def refuse(
+	deal: Deal,
+	action: str,
+	blockers: list[Blocker],
+	match_ratio: float | None = None,
+	save_draft_first=None,
+	rollback_to: str | None = None,
+):
+	"""Raise one message naming every blocking checkpoint, what it lacks and who can waive it.
+
+	`rollback_to` names a savepoint to undo first (records started by a refused
+	submit), so even a caller that catches the error is left with nothing half-written.
+	"""
 	book = book_module.rule_book()
 	lines = []
+	if save_draft_first is not None:
+		lines.append(
+			_(
+				"Save {0} as a draft first, then complete these checkpoints in the checkpoint panel of {1}."
+			).format(_(save_draft_first.doctype), deal.label)
+		)
 	for blocker in blockers:
 		checkpoint = frappe.bold(_(blocker.checkpoint))
 		role = _(book_module.waiver_role(book, blocker.checkpoint))
@@ -297,11 +314,16 @@ def refuse(deal: Deal, action: str, blockers: list[Blocker], match_ratio: float 
 				checkpoint, _(record.status), frappe.utils.escape_html(detail), role
 			)
 		)
-	frappe.throw(
+	message = (
 		_("{0} cannot {1} yet:").format(deal.label, action)
 		+ "<ul>"
 		+ "".join(f"<li>{line}</li>" for line in lines)
-		+ "</ul>",
+		+ "</ul>"
+	)
+	if rollback_to:
+		frappe.db.rollback(save_point=rollback_to)
+	frappe.throw(
+		message,
 		exc=CheckpointGateError,
 		title=_("Sales Process Checkpoint"),
 	)

@@ -15,6 +15,7 @@ from sales_process.process.settings import is_under_process_control
 DRAFT_TRIGGER = {"Quotation": Trigger.QUOTATION_DRAFTED, "Sales Order": Trigger.SALES_ORDER_DRAFTED}
 SUBMIT_GATE = {"Quotation": Gate.SUBMIT_QUOTATION, "Sales Order": Gate.SUBMIT_SALES_ORDER}
 MOVE_SOURCE_FLAG = "sales_process_move_source"
+GATE_SAVEPOINT = "sales_process_gate"
 
 
 def opportunity_of(doc) -> str | None:
@@ -29,6 +30,18 @@ def deal_of(doc) -> deals.Deal | None:
 	Documents without an Opportunity belong to the process only where a
 	checkpoint explicitly gates them ("Also Gate Documents Without an Opportunity").
 	"""
+	if "sp_deal" in doc.flags:
+		return doc.flags.sp_deal
+	doc.flags.sp_deal = _find_deal(doc)
+	return doc.flags.sp_deal
+
+
+def forget_deal(doc):
+	"""Each save looks the deal up afresh (once), so a changed Opportunity is seen."""
+	doc.flags.pop("sp_deal", None)
+
+
+def _find_deal(doc) -> deals.Deal | None:
 	if not is_under_process_control(doc.get("company")):
 		return None
 	name = opportunity_of(doc)
@@ -41,8 +54,6 @@ def deal_of(doc) -> deals.Deal | None:
 
 
 def start_document_checkpoints(doc, deal: deals.Deal | None = None):
-	if doc.docstatus != 0:
-		return
 	deal = deal or deal_of(doc)
 	if deal is None:
 		return
@@ -54,7 +65,8 @@ def gate_submission(doc, match_ratio: float | None = None):
 	deal = deal_of(doc)
 	if deal is None:
 		return
-	# a document drafted before the app was installed has not started its checkpoints yet
+	# submitted without a saved draft (API, import), or drafted before the app was installed
+	frappe.db.savepoint(GATE_SAVEPOINT)
 	start_document_checkpoints(doc, deal)
 	book = rule_book.rule_book()
 	blockers = submit_blockers(
@@ -66,7 +78,14 @@ def gate_submission(doc, match_ratio: float | None = None):
 	)
 	blockers = checkpoints.settle_auto_verified(blockers, deal, match_ratio)
 	if blockers:
-		checkpoints.refuse(deal, _("submit {0} {1}").format(_(doc.doctype), doc.name), blockers, match_ratio)
+		checkpoints.refuse(
+			deal,
+			_("submit {0} {1}").format(_(doc.doctype), doc.name),
+			blockers,
+			match_ratio,
+			save_draft_first=doc if doc.is_new() else None,
+			rollback_to=GATE_SAVEPOINT,
+		)
 	# ERPNext moves the Opportunity's status after submit; tell the log where it came from
 	frappe.flags[MOVE_SOURCE_FLAG] = doc.doctype
 

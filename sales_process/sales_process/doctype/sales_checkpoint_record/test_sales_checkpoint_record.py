@@ -16,6 +16,38 @@ from sales_process.testing import (
 REP = "sp-rep@example.com"
 OTHER_REP = "sp-other-rep@example.com"
 MANAGER = "sp-manager@example.com"
+TEAM_LEAD = "sp-team-lead@example.com"
+
+
+def _sales_person(name, user, company, parent=None, is_group=0):
+	employee = frappe.db.get_value("Employee", {"user_id": user})
+	if not employee:
+		employee = (
+			frappe.get_doc(
+				{
+					"doctype": "Employee",
+					"first_name": user.split("@")[0],
+					"gender": frappe.db.get_value("Gender", {}, "name"),
+					"date_of_birth": "1990-01-01",
+					"date_of_joining": "2020-01-01",
+					"company": company,
+					"user_id": user,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	if not frappe.db.exists("Sales Person", name):
+		frappe.get_doc(
+			{
+				"doctype": "Sales Person",
+				"sales_person_name": name,
+				"employee": employee,
+				"parent_sales_person": parent or frappe.db.get_value("Sales Person", {"is_group": 1}, "name"),
+				"is_group": is_group,
+			}
+		).insert(ignore_permissions=True)
+	return name
 
 
 class TestSalesCheckpointRecord(SalesProcessTestCase):
@@ -27,6 +59,9 @@ class TestSalesCheckpointRecord(SalesProcessTestCase):
 		make_user(REP, ["Sales User"])
 		make_user(OTHER_REP, ["Sales User"])
 		make_user(MANAGER, ["Sales User", "Sales Manager"])
+		make_user(TEAM_LEAD, ["Sales User"])
+		lead = _sales_person("_SP Team Lead", TEAM_LEAD, cls.company, is_group=1)
+		_sales_person("_SP Rep", REP, cls.company, parent=lead)
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
@@ -106,6 +141,18 @@ class TestSalesCheckpointRecord(SalesProcessTestCase):
 		frappe.set_user(MANAGER)
 		visible = set(frappe.get_list("Sales Checkpoint Record", pluck="name", limit=0))
 		self.assertTrue({own.name, other.name} <= visible)
+
+	def test_a_team_lead_sees_the_team_through_the_sales_person_tree(self):
+		team = self._record(REP)
+		outside = self._record(OTHER_REP)
+		frappe.set_user(TEAM_LEAD)
+		visible = set(frappe.get_list("Sales Checkpoint Record", pluck="name", limit=0))
+		self.assertIn(team.name, visible)
+		self.assertNotIn(outside.name, visible)
+		# the rep does not see the lead's records the other way round
+		lead_record = self._record(TEAM_LEAD)
+		frappe.set_user(REP)
+		self.assertFalse(frappe.has_permission("Sales Checkpoint Record", "read", lead_record.name))
 
 	def test_a_rep_completes_own_record_with_server_time(self):
 		record = self._record(REP)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from sales_process.process import checkpoints, deals
+from sales_process.engine.triggers import document_key
+from sales_process.process import checkpoints, deals, selling
 
 RECORD = checkpoints.RECORD
 
@@ -21,11 +22,19 @@ def _deal_for_record(record_name: str, permission: str):
 
 @frappe.whitelist()
 def get_checkpoint_panel(reference_doctype: str, reference_name: str) -> dict:
-	"""Records of a deal with their live traffic light, what each still lacks, and compliance."""
+	"""Records of a deal with their live traffic light, what each still lacks, and compliance.
+
+	For a Quotation or Sales Order: the records of its deal that this document started.
+	"""
 	if not frappe.has_permission(reference_doctype, "read", reference_name):
 		frappe.throw(
 			_("You cannot read {0} {1}.").format(_(reference_doctype), reference_name), frappe.PermissionError
 		)
+	if reference_doctype in selling.SUBMIT_GATE:
+		deal = selling.deal_of(frappe.get_doc(reference_doctype, reference_name))
+		if deal is None:
+			return {"records": [], "compliance": None}
+		return checkpoints.panel(deal, trigger_key=document_key(reference_doctype, reference_name))
 	return checkpoints.panel(deals.load(reference_doctype, reference_name))
 
 

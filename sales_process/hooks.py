@@ -14,7 +14,12 @@ after_migrate = "sales_process.setup.install.after_migrate"
 before_uninstall = "sales_process.setup.install.before_uninstall"
 before_tests = "sales_process.testing.before_tests"
 
-doctype_js = {"Opportunity": "public/js/opportunity.js"}
+doctype_js = {
+	"Opportunity": ["public/js/checkpoint_panel.js", "public/js/opportunity.js"],
+	"Quotation": ["public/js/checkpoint_panel.js", "public/js/quotation.js"],
+	"Sales Order": ["public/js/checkpoint_panel.js", "public/js/sales_order.js"],
+	"Sales Checkpoint Record": "public/js/checkpoint_panel.js",
+}
 
 doc_events = {
 	"Opportunity": {
@@ -26,6 +31,7 @@ doc_events = {
 		"on_update": "sales_process.events.quotation.on_update",
 		"before_submit": "sales_process.events.quotation.before_submit",
 		"on_submit": "sales_process.events.quotation.on_submit",
+		"before_cancel": "sales_process.events.quotation.before_cancel",
 		"on_cancel": "sales_process.events.quotation.on_cancel",
 	},
 	"Sales Order": {
@@ -33,6 +39,7 @@ doc_events = {
 		"on_update": "sales_process.events.sales_order.on_update",
 		"before_submit": "sales_process.events.sales_order.before_submit",
 		"on_submit": "sales_process.events.sales_order.on_submit",
+		"before_cancel": "sales_process.events.sales_order.before_cancel",
 		"on_cancel": "sales_process.events.sales_order.on_cancel",
 	},
 	"Sales Stage": {

@@ -36,5 +36,9 @@ def on_submit(doc, method=None):
 	selling.log_opportunity_move(doc)
 
 
+def before_cancel(doc, method=None):
+	selling.mark_move_source(doc)
+
+
 def on_cancel(doc, method=None):
 	selling.log_opportunity_move(doc)

@@ -52,6 +52,16 @@ class TestQuotationGate(SalesProcessTestCase):
 		)[0]
 		self.assertEqual((last.to_status, last.source), ("Quotation", "Quotation"))
 
+		quotation.cancel()
+		last = frappe.get_all(
+			"Sales Stage Log",
+			filters={"reference_name": opportunity.name},
+			fields=["to_status", "source"],
+			order_by="changed_on desc, creation desc",
+			limit=1,
+		)[0]
+		self.assertEqual((last.to_status, last.source), ("Open", "Quotation"))
+
 	def test_quotation_below_the_match_threshold_is_refused_with_the_ratio(self):
 		customer = make_customer()
 		past_sales_order(self.company, customer, self.bought)
@@ -126,3 +136,40 @@ class TestSubmitWithoutDraft(SalesProcessTestCase):
 		self.assertEqual(quotation.docstatus, 1)
 		(record,) = records(opportunity.name, "Solution Match Verification")
 		self.assertEqual(record.status, "Completed")
+
+
+class TestGateWithoutOpportunity(SalesProcessTestCase):
+	def test_a_checkpoint_can_opt_in_to_gate_quotations_without_an_opportunity(self):
+		company = test_company()
+		enroll(company)
+		frappe.get_doc(
+			{
+				"doctype": "Sales Checkpoint",
+				"checkpoint_name": "_SP Price Approval",
+				"trigger": "Before Quotation Submit",
+				"gate": "Submit Quotation",
+				"applies_without_opportunity": 1,
+				"due_value": 24,
+				"evidence": [{"kind": "Attachment", "label": "the signed price approval"}],
+			}
+		).insert()
+		quotation = frappe.get_doc(
+			{
+				"doctype": "Quotation",
+				"company": company,
+				"quotation_to": "Customer",
+				"party_name": make_customer(),
+				"items": [{"item_code": make_item(), "qty": 1, "rate": 10}],
+			}
+		)
+		quotation.run_method("set_missing_values")
+		quotation.insert()
+		record = frappe.get_all(
+			"Sales Checkpoint Record",
+			filters={"reference_doctype": "Quotation", "reference_name": quotation.name},
+			fields=["checkpoint", "status"],
+		)
+		self.assertEqual([(r.checkpoint, r.status) for r in record], [("_SP Price Approval", "Pending")])
+		with self.assertRaises(CheckpointGateError) as refusal:
+			quotation.submit()
+		self.assertIn("Attach the signed price approval", str(refusal.exception))

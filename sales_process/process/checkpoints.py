@@ -52,7 +52,12 @@ def record_states(reference_doctype: str, reference_name: str) -> list[RecordSta
 
 
 def applicable_rules(book, deal: Deal) -> list[CheckpointRule]:
-	return [rule for rule in book.rules if book_module.condition_holds(book, rule, deal.doc)]
+	return [
+		rule
+		for rule in book.rules
+		if (rule.applies_without_opportunity or not deal.standalone)
+		and book_module.condition_holds(book, rule, deal.doc)
+	]
 
 
 def start_checkpoints(deal: Deal, before: DealSnapshot | None, events=()) -> list[str]:
@@ -357,7 +362,7 @@ def _auto_note(match_ratio: float | None) -> str:
 # the form panel
 
 
-def panel(deal: Deal) -> dict:
+def panel(deal: Deal, trigger_key: str | None = None) -> dict:
 	book = book_module.rule_book()
 	now = now_datetime()
 	share = due_soon_share()
@@ -365,6 +370,8 @@ def panel(deal: Deal) -> dict:
 	states = record_states(deal.doctype, deal.name)
 	from sales_process.engine.status import live_status
 
+	if trigger_key:
+		states = [state for state in states if state.trigger_key == trigger_key]
 	rows = []
 	for state in states:
 		record = frappe.get_doc(RECORD, state.name)

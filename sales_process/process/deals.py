@@ -19,6 +19,8 @@ class Deal:
 	snapshot: DealSnapshot
 	doc: object = None  # the loaded document, for conditions and evidence
 	customer: str | None = None
+	# a Quotation or Sales Order not made from an Opportunity: only checkpoints that opt in apply
+	standalone: bool = False
 
 	@property
 	def label(self) -> str:
@@ -56,6 +58,7 @@ def from_selling_document(doc) -> Deal:
 		),
 		doc=doc,
 		customer=customer,
+		standalone=True,
 	)
 
 

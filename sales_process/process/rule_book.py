@@ -101,6 +101,13 @@ def _load_rule_book() -> RuleBook:
 
 
 def clear_cache(doc=None, method=None):
+	_drop_cached_rules()
+	# a reader may cache the uncommitted change before this transaction ends: drop it again then
+	frappe.db.after_commit.add(_drop_cached_rules)
+	frappe.db.after_rollback.add(_drop_cached_rules)
+
+
+def _drop_cached_rules():
 	frappe.cache.delete_value(RULES_CACHE_KEY)
 	frappe.cache.delete_value(STAGE_ORDER_CACHE_KEY)
 	frappe.local.sales_process_rule_book = None

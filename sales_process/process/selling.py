@@ -86,7 +86,11 @@ def gate_submission(doc, match_ratio: float | None = None):
 			save_draft_first=doc if doc.is_new() else None,
 			rollback_to=GATE_SAVEPOINT,
 		)
-	# ERPNext moves the Opportunity's status after submit; tell the log where it came from
+	mark_move_source(doc)
+
+
+def mark_move_source(doc):
+	"""ERPNext moves the Opportunity's status after this submit or cancel: tell the log where it came from."""
 	frappe.flags[MOVE_SOURCE_FLAG] = doc.doctype
 
 

@@ -1,0 +1,154 @@
+// Checkpoint panel shared by the Opportunity, Quotation and Sales Order forms and the
+// record's own form: each record's traffic light, what it still lacks, and one short
+// dialog to complete or waive it (works on a phone).
+frappe.provide("sales_process");
+
+sales_process.INDICATORS = {
+	Pending: "blue",
+	"Due Soon": "orange",
+	Overdue: "red",
+	Completed: "green",
+	Waived: "gray",
+	Cancelled: "gray",
+};
+
+sales_process.OPEN = ["Pending", "Due Soon", "Overdue"];
+
+sales_process.fetch_panel = function (frm, draw) {
+	if (frm.is_new()) return;
+	frappe.call({
+		method: "sales_process.api.get_checkpoint_panel",
+		args: { reference_doctype: frm.doctype, reference_name: frm.doc.name },
+		callback: ({ message }) => draw(message),
+	});
+};
+
+sales_process.draw_panel = function (frm, $wrapper, panel) {
+	const esc = frappe.utils.escape_html;
+	$wrapper.empty();
+	if (!panel || !panel.records.length) {
+		$wrapper.html(`<p class="text-muted small">${__("No checkpoints have started for this opportunity.")}</p>`);
+		return;
+	}
+	const compliance =
+		panel.compliance === null || panel.compliance === undefined
+			? __("nothing due yet")
+			: `${panel.compliance}%`;
+	const $panel = $(`<div class="sp-checkpoints">
+		<div class="small text-muted" style="margin-bottom: var(--margin-sm)">
+			${__("Process compliance")}: <b>${compliance}</b>
+		</div></div>`).appendTo($wrapper);
+
+	panel.records.forEach((row) => {
+		const due = row.due_on ? frappe.datetime.comment_when(row.due_on) : "";
+		const missing = row.missing.length
+			? `<ul class="small text-muted" style="margin: 4px 0 0 1em; padding: 0">${row.missing
+					.map((m) => `<li>${esc(m)}</li>`)
+					.join("")}</ul>`
+			: "";
+		const $row = $(`<div class="sp-checkpoint" style="padding: var(--padding-sm) 0; border-bottom: 1px solid var(--border-color)">
+			<div style="display: flex; justify-content: space-between; align-items: center; gap: 8px; flex-wrap: wrap">
+				<span><b>${esc(row.checkpoint_label)}</b></span>
+				<span class="indicator-pill ${sales_process.INDICATORS[row.status] || "gray"}">${esc(row.status_label)}</span>
+			</div>
+			<div class="small text-muted">${row.completed_on ? __("Completed") + " " + frappe.datetime.comment_when(row.completed_on) : due ? __("Due") + " " + due : ""}</div>
+			${missing}
+			<div class="sp-actions" style="margin-top: 6px; display: flex; gap: 8px"></div>
+		</div>`).appendTo($panel);
+		const $actions = $row.find(".sp-actions");
+		if (sales_process.OPEN.includes(row.status)) {
+			$(`<button class="btn btn-xs btn-primary">${__("Complete")}</button>`)
+				.appendTo($actions)
+				.on("click", () => sales_process.complete_dialog(frm, row));
+			if (row.can_waive) {
+				$(`<button class="btn btn-xs btn-default">${__("Waive")}</button>`)
+					.appendTo($actions)
+					.on("click", () => sales_process.waive_dialog(frm, row));
+			}
+		}
+	});
+};
+
+sales_process.complete_dialog = function (frm, row) {
+	const fields = [];
+	if (row.needs_attachment) {
+		fields.push({
+			fieldname: "attachment",
+			fieldtype: "Attach",
+			label: row.attachment_label || __("Evidence file"),
+			reqd: 1,
+			default: row.attachment,
+		});
+	}
+	if (row.needs_summary) {
+		fields.push({
+			fieldname: "summary",
+			fieldtype: "Small Text",
+			label: row.summary_label || __("Summary"),
+			reqd: 1,
+			default: row.summary,
+		});
+	}
+	if (!fields.length) {
+		fields.push({
+			fieldname: "info",
+			fieldtype: "HTML",
+			options: `<p>${__("This checkpoint is verified from the opportunity itself. Fill in what is missing, then complete it.")}</p>`,
+		});
+	}
+	const dialog = new frappe.ui.Dialog({
+		title: row.checkpoint_label,
+		fields,
+		primary_action_label: __("Complete"),
+		primary_action(values) {
+			frappe.call({
+				method: "sales_process.api.complete_checkpoint",
+				args: { record: row.name, summary: values.summary, attachment: values.attachment },
+				freeze: true,
+				callback: () => {
+					dialog.hide();
+					frappe.show_alert({ message: __("Checkpoint completed"), indicator: "green" });
+					frm.reload_doc();
+				},
+			});
+		},
+	});
+	// attachments belong to the checkpoint record, so its evidence stays with it
+	dialog.fields_dict.attachment &&
+		(dialog.fields_dict.attachment.df.options = { doctype: "Sales Checkpoint Record", docname: row.name });
+	dialog.show();
+};
+
+sales_process.waive_dialog = function (frm, row) {
+	frappe.prompt(
+		[{ fieldname: "reason", fieldtype: "Small Text", label: __("Why is it waived?"), reqd: 1 }],
+		(values) =>
+			frappe.call({
+				method: "sales_process.api.waive_checkpoint",
+				args: { record: row.name, reason: values.reason },
+				freeze: true,
+				callback: () => frm.reload_doc(),
+			}),
+		__("Waive {0}", [row.checkpoint_label]),
+		__("Waive")
+	);
+};
+
+// Quotation and Sales Order: the checkpoints this document started, above the form.
+sales_process.setup_selling_form = function (doctype) {
+	frappe.ui.form.on(doctype, {
+		refresh(frm) {
+			frm.sp_checkpoint_section && frm.sp_checkpoint_section.remove();
+			frm.sp_checkpoint_section = null;
+			sales_process.fetch_panel(frm, (panel) => {
+				if (!panel || !panel.records.length) return;
+				const $section = $(`<div class="form-dashboard-section sp-document-checkpoints" style="padding: var(--padding-md)">
+					<div class="section-head">${__("Checkpoints")}</div>
+					<div class="section-body"></div></div>`);
+				frm.layout.wrapper.prepend($section);
+				frm.sp_checkpoint_section = $section;
+				sales_process.draw_panel(frm, $section.find(".section-body"), panel);
+			});
+		},
+	});
+};

@@ -12,10 +12,10 @@ def _customer(doc) -> str | None:
 
 def validate(doc, method=None):
 	selling.forget_deal(doc)
-	if selling.deal_of(doc) is None:
+	if not selling.may_belong_to_process(doc):
 		return
-	result = match_quotation(doc, _customer(doc))
-	doc.sp_match_ratio = result.ratio or 0
+	# shown on the draft so the rep sees the match before submitting
+	doc.sp_match_ratio = match_quotation(doc, _customer(doc)).ratio or 0
 
 
 def on_update(doc, method=None):

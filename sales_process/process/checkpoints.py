@@ -12,7 +12,7 @@ from sales_process.adapters import opportunity
 from sales_process.engine.compliance import compliance_rate
 from sales_process.engine.evidence import EvidenceInput, Missing, missing_evidence
 from sales_process.engine.gate import Blocker
-from sales_process.engine.rules import CheckpointRule, DealSnapshot, RecordState, RecordStatus
+from sales_process.engine.rules import CheckpointRule, DealSnapshot, RecordState, RecordStatus, Trigger
 from sales_process.engine.triggers import checkpoints_triggered
 from sales_process.process import rule_book as book_module
 from sales_process.process.deals import Deal
@@ -60,15 +60,29 @@ def applicable_rules(book, deal: Deal) -> list[CheckpointRule]:
 	]
 
 
-def start_checkpoints(deal: Deal, before: DealSnapshot | None, events=()) -> list[str]:
-	"""Create the records this change starts; returns their names."""
+def start_checkpoints(
+	deal: Deal,
+	before: DealSnapshot | None,
+	events=(),
+	states: list[RecordState] | None = None,
+) -> list[str]:
+	"""Create the records this change starts; returns their names.
+
+	`states` are the deal's records when the caller has them already.
+	"""
 	book = book_module.rule_book()
 	if not book.rules:
+		return []
+	unchanged = before is not None and before == deal.snapshot and not events
+	if unchanged and not any(rule.trigger == Trigger.CONDITION for rule in book.rules):
+		# e.g. ERPNext setting the status from a Quotation: nothing can start
 		return []
 	rules = applicable_rules(book, deal)
 	if not rules:
 		return []
-	existing = {(r.checkpoint, r.trigger_key) for r in record_states(deal.doctype, deal.name)}
+	if states is None:
+		states = record_states(deal.doctype, deal.name)
+	existing = {(r.checkpoint, r.trigger_key) for r in states}
 	now = now_datetime()
 	share = due_soon_share()
 	started = checkpoints_triggered(
@@ -197,8 +211,13 @@ def complete(record, deal: Deal, summary: str | None = None, attachment: str | N
 
 
 def auto_complete(record, deal: Deal, match_ratio: float | None, note: str):
+	"""The system read the evidence from the deal itself: close the record with one UPDATE.
+
+	This runs inside a Quotation submit or a form save, so it skips the full
+	document save a rep's completion goes through.
+	"""
 	record.match_ratio = match_ratio or 0
-	_close(record, RecordStatus.COMPLETED, note=note)
+	_close(record, RecordStatus.COMPLETED, note=note, light=True)
 
 
 def waive(record, deal: Deal, reason: str):
@@ -228,7 +247,7 @@ def waive(record, deal: Deal, reason: str):
 	_save_closed(record)
 
 
-def _close(record, status: str, note: str | None = None):
+def _close(record, status: str, note: str | None = None, light: bool = False):
 	now = now_datetime()
 	record.status = status
 	record.completed_by = frappe.session.user
@@ -238,7 +257,7 @@ def _close(record, status: str, note: str | None = None):
 		record.evidence_note = note
 	if record.attachment:
 		record.evidence_hash = attachment_sha256(record)
-	_save_closed(record)
+	_save_closed(record, light=light)
 
 
 def attachment_sha256(record) -> str | None:
@@ -257,9 +276,13 @@ def attachment_sha256(record) -> str | None:
 	return hashlib.sha256(content if isinstance(content, bytes) else content.encode()).hexdigest()
 
 
-def _save_closed(record):
-	record.flags.sp_system_write = True
-	record.save(ignore_permissions=True)
+def _save_closed(record, light: bool = False):
+	if light:
+		record.modified = now_datetime()
+		record.db_update()
+	else:
+		record.flags.sp_system_write = True
+		record.save(ignore_permissions=True)
 	update_deal_compliance(record.reference_doctype, record.reference_name)
 
 

@@ -36,29 +36,38 @@ def deal_of(doc) -> deals.Deal | None:
 	return doc.flags.sp_deal
 
 
+def may_belong_to_process(doc) -> bool:
+	"""Cheap test (no Opportunity loaded): could this document be part of a deal under process control?"""
+	if not is_under_process_control(doc.get("company")):
+		return False
+	if opportunity_of(doc):
+		return True
+	gate = SUBMIT_GATE[doc.doctype]
+	return any(rule.gate == gate and rule.applies_without_opportunity for rule in rule_book.rule_book().rules)
+
+
 def forget_deal(doc):
 	"""Each save looks the deal up afresh (once), so a changed Opportunity is seen."""
 	doc.flags.pop("sp_deal", None)
 
 
 def _find_deal(doc) -> deals.Deal | None:
-	if not is_under_process_control(doc.get("company")):
+	if not may_belong_to_process(doc):
 		return None
 	name = opportunity_of(doc)
 	if name:
 		return deals.from_opportunity(opportunity.load(name))
-	gate = SUBMIT_GATE[doc.doctype]
-	if any(rule.gate == gate and rule.applies_without_opportunity for rule in rule_book.rule_book().rules):
-		return deals.from_selling_document(doc)
-	return None
+	return deals.from_selling_document(doc)
 
 
-def start_document_checkpoints(doc, deal: deals.Deal | None = None):
+def start_document_checkpoints(doc, deal: deals.Deal | None = None, states=None) -> list[str]:
 	deal = deal or deal_of(doc)
 	if deal is None:
-		return
+		return []
 	key = document_key(doc.doctype, doc.name)
-	checkpoints.start_checkpoints(deal, deal.snapshot, events=[(DRAFT_TRIGGER[doc.doctype], key)])
+	return checkpoints.start_checkpoints(
+		deal, deal.snapshot, events=[(DRAFT_TRIGGER[doc.doctype], key)], states=states
+	)
 
 
 def gate_submission(doc, match_ratio: float | None = None):
@@ -67,11 +76,13 @@ def gate_submission(doc, match_ratio: float | None = None):
 		return
 	# submitted without a saved draft (API, import), or drafted before the app was installed
 	frappe.db.savepoint(GATE_SAVEPOINT)
-	start_document_checkpoints(doc, deal)
+	states = checkpoints.record_states(deal.doctype, deal.name)
+	if start_document_checkpoints(doc, deal, states=states):
+		states = checkpoints.record_states(deal.doctype, deal.name)
 	book = rule_book.rule_book()
 	blockers = submit_blockers(
 		checkpoints.applicable_rules(book, deal),
-		checkpoints.record_states(deal.doctype, deal.name),
+		states,
 		deal.snapshot,
 		SUBMIT_GATE[doc.doctype],
 		document_key(doc.doctype, doc.name),

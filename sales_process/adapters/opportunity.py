@@ -45,7 +45,7 @@ def position(doc) -> Position:
 
 def rep(doc) -> str:
 	"""The sales rep accountable for the deal."""
-	return doc.get("opportunity_owner") or doc.owner or frappe.session.user
+	return doc.get("opportunity_owner") or doc.get("owner") or frappe.session.user
 
 
 def customer(doc) -> str | None:
@@ -60,6 +60,34 @@ def decision_roles(doc) -> tuple[str, ...]:
 
 def load(name: str):
 	return frappe.get_doc(DOCTYPE, name)
+
+
+LIGHT_FIELDS = (
+	"name",
+	"company",
+	"sales_stage",
+	"status",
+	"owner",
+	"opportunity_owner",
+	"opportunity_from",
+	"party_name",
+	*SCOPE_FIELDS.values(),
+)
+
+
+def light_values(name: str) -> frappe._dict:
+	"""What `snapshot`, `rep` and `customer` read, without loading the whole document."""
+	values = frappe.db.get_value(DOCTYPE, name, LIGHT_FIELDS, as_dict=True)
+	if not values:
+		frappe.throw(
+			frappe._("{0} {1} does not exist.").format(frappe._(DOCTYPE), name), frappe.DoesNotExistError
+		)
+	values.competitors = frappe.get_all(
+		"Competitor Detail",
+		filters={"parenttype": DOCTYPE, "parent": name, "parentfield": "competitors"},
+		fields=["competitor"],
+	)
+	return values
 
 
 def of_quotation(quotation) -> str | None:

@@ -14,8 +14,9 @@ def validate(doc, method=None):
 	selling.forget_deal(doc)
 	if not selling.may_belong_to_process(doc):
 		return
-	# shown on the draft so the rep sees the match before submitting
-	doc.sp_match_ratio = match_quotation(doc, _customer(doc)).ratio or 0
+	# shown on the draft so the rep sees the match before submitting; before_submit reuses it
+	doc.flags.sp_match = match_quotation(doc, _customer(doc))
+	doc.sp_match_ratio = doc.flags.sp_match.ratio or 0
 
 
 def on_update(doc, method=None):
@@ -27,7 +28,8 @@ def on_update(doc, method=None):
 def before_submit(doc, method=None):
 	if selling.deal_of(doc) is None:
 		return
-	result = match_quotation(doc, _customer(doc))
+	# validate ran just before, in the same submit
+	result = doc.flags.get("sp_match") or match_quotation(doc, _customer(doc))
 	doc.sp_match_ratio = result.ratio or 0
 	selling.gate_submission(doc, match_ratio=result.ratio)
 

@@ -12,7 +12,14 @@ from sales_process.adapters import opportunity
 from sales_process.engine.compliance import compliance_rate
 from sales_process.engine.evidence import EvidenceInput, Missing, missing_evidence
 from sales_process.engine.gate import Blocker
-from sales_process.engine.rules import CheckpointRule, DealSnapshot, RecordState, RecordStatus, Trigger
+from sales_process.engine.rules import (
+	CheckpointRule,
+	DealSnapshot,
+	EvidenceKind,
+	RecordState,
+	RecordStatus,
+	Trigger,
+)
 from sales_process.engine.triggers import checkpoints_triggered
 from sales_process.process import rule_book as book_module
 from sales_process.process.deals import Deal
@@ -56,7 +63,7 @@ def applicable_rules(book, deal: Deal) -> list[CheckpointRule]:
 		rule
 		for rule in book.rules
 		if (rule.applies_without_opportunity or not deal.standalone)
-		and book_module.condition_holds(book, rule, deal.doc)
+		and book_module.condition_holds(book, rule, deal)
 	]
 
 
@@ -123,17 +130,26 @@ def start_checkpoints(
 # evidence
 
 
-def evidence_for(record, deal: Deal, match_ratio: float | None = None) -> EvidenceInput:
+def evidence_for(
+	record, deal: Deal, match_ratio: float | None = None, kinds=EvidenceKind.ALL
+) -> EvidenceInput:
+	"""What the deal and the record show; each source is read only if a requirement of `kinds` needs it."""
 	competitor = None
 	if (record.trigger_key or "").startswith(COMPETITOR_KEY_PREFIX):
 		competitor = record.trigger_key[len(COMPETITOR_KEY_PREFIX) :]
+	needs = set(kinds)
+	roles = ()
+	if EvidenceKind.DECISION_ROLES in needs and deal.doctype == opportunity.DOCTYPE:
+		roles = opportunity.decision_roles(deal.doc)
 	return EvidenceInput(
-		attachments=count_attachments(record),
+		attachments=count_attachments(record) if EvidenceKind.ATTACHMENT in needs else 0,
 		summary=record.get("summary") or "",
 		competitor=competitor,
 		competitors=deal.snapshot.competitors,
-		competitor_responses=competitor_responses(deal),
-		decision_roles=opportunity.decision_roles(deal.doc) if deal.doctype == opportunity.DOCTYPE else (),
+		competitor_responses=competitor_responses(deal)
+		if EvidenceKind.COMPETITOR_RESPONSE in needs
+		else frozenset(),
+		decision_roles=roles,
 		match_ratio=match_ratio if match_ratio is not None else _stored_ratio(record),
 		risk_strategy=record.get("risk_strategy"),
 	)
@@ -176,7 +192,8 @@ def missing_for(record, deal: Deal, match_ratio: float | None = None) -> list[Mi
 	if rule is None:
 		# a disabled checkpoint asks for nothing more
 		return []
-	return missing_evidence(rule.evidence, evidence_for(record, deal, match_ratio))
+	kinds = {requirement.kind for requirement in rule.evidence}
+	return missing_evidence(rule.evidence, evidence_for(record, deal, match_ratio, kinds))
 
 
 # completion and waiver

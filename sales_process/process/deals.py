@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import frappe
 
@@ -17,10 +18,18 @@ class Deal:
 	company: str | None
 	rep: str | None
 	snapshot: DealSnapshot
-	doc: object = None  # the loaded document, for conditions and evidence
 	customer: str | None = None
 	# a Quotation or Sales Order not made from an Opportunity: only checkpoints that opt in apply
 	standalone: bool = False
+	# the full document, loaded only when a condition or an evidence check needs it
+	loaded: object = field(default=None, repr=False)
+	loader: Callable | None = field(default=None, repr=False)
+
+	@property
+	def doc(self):
+		if self.loaded is None and self.loader is not None:
+			self.loaded = self.loader()
+		return self.loaded
 
 	@property
 	def label(self) -> str:
@@ -34,8 +43,22 @@ def from_opportunity(doc) -> Deal:
 		company=doc.get("company"),
 		rep=opportunity.rep(doc),
 		snapshot=opportunity.snapshot(doc),
-		doc=doc,
+		loaded=doc,
 		customer=opportunity.customer(doc),
+	)
+
+
+def opportunity_by_name(name: str) -> Deal:
+	"""A deal read with two light queries; the full Opportunity loads only if needed."""
+	values = opportunity.light_values(name)
+	return Deal(
+		doctype=opportunity.DOCTYPE,
+		name=name,
+		company=values.get("company"),
+		rep=opportunity.rep(values),
+		snapshot=opportunity.snapshot(values),
+		customer=opportunity.customer(values),
+		loader=lambda: opportunity.load(name),
 	)
 
 
@@ -56,7 +79,7 @@ def from_selling_document(doc) -> Deal:
 				"industry": frappe.get_cached_value("Customer", customer, "industry") if customer else None,
 			}
 		),
-		doc=doc,
+		loaded=doc,
 		customer=customer,
 		standalone=True,
 	)

@@ -130,11 +130,12 @@ def holidays(company: str | None):
 	return frozenset(row.holiday_date for row in frappe.get_cached_doc("Holiday List", holiday_list).holidays)
 
 
-def condition_holds(book: RuleBook, rule: CheckpointRule, doc) -> bool:
+def condition_holds(book: RuleBook, rule: CheckpointRule, deal) -> bool:
 	"""A checkpoint's condition on the deal; a condition that fails to run never blocks anything."""
 	condition = book.conditions.get(rule.name)
 	if not condition:
 		return True
+	doc = deal.doc  # loaded only here, where a condition needs the whole document
 	if doc is None:
 		return False
 	try:

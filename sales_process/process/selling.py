@@ -56,7 +56,7 @@ def _find_deal(doc) -> deals.Deal | None:
 		return None
 	name = opportunity_of(doc)
 	if name:
-		return deals.from_opportunity(opportunity.load(name))
+		return deals.opportunity_by_name(name)
 	return deals.from_selling_document(doc)
 
 

@@ -52,3 +52,33 @@ def waive_checkpoint(record: str, reason: str) -> dict:
 	record_doc, deal = _deal_for_record(record, "read")
 	checkpoints.waive(record_doc, deal, reason)
 	return {"status": record_doc.status}
+
+
+@frappe.whitelist(methods=["POST"])
+def record_competitor(
+	reference_doctype: str,
+	reference_name: str,
+	competitor: str,
+	customer_concern: str,
+	our_advantages: str,
+	competitor_model: str | None = None,
+) -> str:
+	"""Name a competitor on the deal and record how we answer it, in one step (4 inputs)."""
+	if not frappe.has_permission(reference_doctype, "write", reference_name):
+		frappe.throw(
+			_("You cannot change {0} {1}.").format(_(reference_doctype), reference_name),
+			frappe.PermissionError,
+		)
+	response = frappe.get_doc(
+		{
+			"doctype": "Sales Competitor Response",
+			"reference_doctype": reference_doctype,
+			"reference_name": reference_name,
+			"competitor": competitor,
+			"competitor_model": competitor_model,
+			"customer_concern": customer_concern,
+			"our_advantages": our_advantages,
+		}
+	)
+	response.insert()
+	return response.name

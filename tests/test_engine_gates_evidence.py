@@ -277,3 +277,33 @@ def test_history_of_other_items_matches_zero_percent():
 	result = purchase_history_match(["A", "B"], [], has_history=True)
 	assert result.ratio == 0 and result.unmatched == ("A", "B")
 	assert purchase_history_match(["A"], ["A"], has_history=False).ratio is None
+
+
+def test_open_checkpoints_of_stages_behind_the_deal_hold_every_forward_move():
+	# created directly at Value Proposition: Requirement Clarification (gates Needs Analysis) is still open
+	order = {**ORDER, "Value Proposition": 40}
+	records = [record("Requirement Clarification", RecordStatus.PENDING, key="created", name="R1")]
+	blockers = leave_stage_blockers(
+		[NEEDS], records, DEAL, "Value Proposition", "Proposal/Price Quote", order
+	)
+	assert [(b.checkpoint, b.record, b.stage) for b in blockers] == [
+		("Requirement Clarification", "R1", "Needs Analysis")
+	]
+	# but a stage behind without any record (passed before the rule existed) holds nothing
+	assert (
+		leave_stage_blockers(
+			[DECISION_CHAIN], [], DEAL, "Negotiation/Review", "Closing", {**ORDER, "Closing": 90}
+		)
+		== []
+	)
+	# and moving back stays free
+	assert leave_stage_blockers([NEEDS], records, DEAL, "Value Proposition", "Prospecting", order) == []
+
+
+def test_lists_in_messages_stay_lists_until_they_are_joined():
+	(missing,) = missing_evidence(
+		(EvidenceRequirement(EvidenceKind.DECISION_ROLES, required_roles=("Initiator", "Veto Holder")),),
+		EvidenceInput(),
+	)
+	assert missing.params["roles"] == ("Initiator", "Veto Holder")
+	assert missing.text.startswith("Mark the decision chain: Initiator, Veto Holder missing")

@@ -183,3 +183,16 @@ def test_an_immediate_window_is_due_soon_then_overdue():
 
 def test_record_without_due_time_stays_pending():
 	assert live_status(RecordStatus.PENDING, NOW, None, NOW + timedelta(days=99)) == RecordStatus.PENDING
+
+
+def test_a_deal_created_at_a_later_stage_starts_the_checkpoints_of_the_stages_it_passed():
+	assert stages_entered(None, "Proposal/Price Quote", ORDER) == [
+		"Prospecting",
+		"Qualification",
+		"Needs Analysis",
+		"Proposal/Price Quote",
+	]
+	started = checkpoints_triggered([PROPOSAL], None, deal("Negotiation/Review"), NOW, stage_order=ORDER)
+	assert keys(started) == [("Decision Chain Mapping", "stage:Proposal/Price Quote")]
+	# an unordered stage has nothing before it
+	assert stages_entered(None, "Custom Stage", ORDER) == ["Custom Stage"]

@@ -1,8 +1,9 @@
 """Every user-facing string of the app has a Simplified Chinese translation.
 
 Reads the code as text (never imports frappe): `_("…")` in Python, `__("…")` in
-JavaScript, the app's doctype names, labels, Select options and descriptions,
-the custom fields' labels and the default checkpoints' names and evidence labels.
+JavaScript, the app's doctype names, labels, Select options and descriptions, the custom
+fields' labels and descriptions, and the default checkpoints' names, evidence
+labels and descriptions.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def doctype_strings():
 		meta = json.loads(path.read_text(encoding="utf-8"))
 		yield path.relative_to(ROOT), meta["name"]
 		for field in meta.get("fields", []):
-			if field.get("label"):
-				yield path.relative_to(ROOT), field["label"]
+			for key in ("label", "description"):
+				if field.get(key):
+					yield path.relative_to(ROOT), field[key]
 			if field.get("fieldtype") == "Select":
 				for option in (field.get("options") or "").split("\n"):
 					if option.strip():
@@ -69,7 +71,11 @@ def setup_strings():
 	for node in ast.walk(ast.parse(source)):
 		if isinstance(node, ast.Dict):
 			for key, value in zip(node.keys, node.values, strict=True):
-				if isinstance(key, ast.Constant) and key.value == "label" and isinstance(value, ast.Constant):
+				if (
+					isinstance(key, ast.Constant)
+					and key.value in ("label", "description")
+					and isinstance(value, ast.Constant)
+				):
 					yield Path("sales_process/setup/custom_fields.py"), value.value
 	source = (APP / "setup" / "default_checkpoints.py").read_text(encoding="utf-8")
 	for node in ast.walk(ast.parse(source)):
@@ -77,7 +83,7 @@ def setup_strings():
 			for key, value in zip(node.keys, node.values, strict=True):
 				if (
 					isinstance(key, ast.Constant)
-					and key.value in ("checkpoint_name", "label")
+					and key.value in ("checkpoint_name", "label", "description")
 					and isinstance(value, ast.Constant)
 				):
 					yield Path("sales_process/setup/default_checkpoints.py"), value.value

@@ -12,6 +12,8 @@ from sales_process.engine.rules import DealSnapshot
 from sales_process.engine.stages import Position
 
 DOCTYPE = "Opportunity"
+# ERPNext's default for a new Opportunity's probability: not a rep's estimate
+DEFAULT_PROBABILITY = 100
 
 # ERPNext field behind each scope dimension of a checkpoint
 SCOPE_FIELDS = {
@@ -126,6 +128,16 @@ def of_sales_order(sales_order) -> str | None:
 		limit=1,
 	)
 	return quotation_items[0] if quotation_items else None
+
+
+def add_competitor(name: str, competitor: str) -> bool:
+	"""Name a competitor on the deal (ERPNext shows its table only for lost deals); True if added."""
+	doc = load(name)
+	if competitor in snapshot(doc).competitors:
+		return False
+	doc.append("competitors", {"competitor": competitor})
+	doc.save()
+	return True
 
 
 def stage_field_changed(doc) -> bool:

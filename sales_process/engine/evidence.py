@@ -20,7 +20,12 @@ class Missing:
 
 	@property
 	def text(self) -> str:
-		return self.template.format(**self.params)
+		return self.template.format(**{key: joined(value) for key, value in self.params.items()})
+
+
+def joined(value) -> object:
+	"""Lists (roles, competitors) are kept as tuples so each item can be translated, then joined."""
+	return ", ".join(str(item) for item in value) if isinstance(value, tuple | list) else value
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ def _competitor_response(requirement: EvidenceRequirement, given: EvidenceInput)
 		return Missing("Record a Sales Competitor Response for the competitor", {})
 	return Missing(
 		"Record a Sales Competitor Response for {competitors}",
-		{"competitors": ", ".join(without)},
+		{"competitors": tuple(without)},
 	)
 
 
@@ -102,7 +107,7 @@ def _decision_roles(requirement: EvidenceRequirement, given: EvidenceInput) -> M
 	if absent:
 		return Missing(
 			"Mark the decision chain: {roles} missing ({given} of {needed} roles marked)",
-			{"roles": ", ".join(absent), "given": len(marked), "needed": needed},
+			{"roles": tuple(absent), "given": len(marked), "needed": needed},
 		)
 	return Missing(
 		"Mark at least {needed} different roles in the decision chain ({given} so far)",

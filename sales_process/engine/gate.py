@@ -26,6 +26,14 @@ def stages_left(old_stage: str | None, new_stage: str | None, stage_order: Mappi
 	return [old_stage] + entered[:-1]
 
 
+def stages_behind(stage: str | None, stage_order: Mapping[str, int]) -> set[str]:
+	"""Ordered stages before `stage`."""
+	rank = stage_order.get(stage or "")
+	if rank is None:
+		return set()
+	return {other for other, other_rank in stage_order.items() if other_rank < rank}
+
+
 def is_forward(old_stage: str | None, new_stage: str | None, stage_order: Mapping[str, int]) -> bool:
 	old_rank, new_rank = stage_order.get(old_stage or ""), stage_order.get(new_stage or "")
 	if old_rank is None or new_rank is None:
@@ -45,18 +53,23 @@ def leave_stage_blockers(
 	"""Checkpoints that keep the deal in `old_stage` (or in a stage it tries to skip).
 
 	Moving back to an earlier stage is never gated: it is how a rep admits a
-	deal is less advanced than the stage said.
+	deal is less advanced than the stage said. Moving forward is also held by
+	open checkpoints of stages already behind the deal (a deal created at a
+	late stage, or moved back and forward again), so no path skips a gate.
 	"""
 	if not is_forward(old_stage, new_stage, stage_order):
 		return []
 	leaving = stages_left(old_stage, new_stage, stage_order)
 	if not leaving:
 		return []
+	behind = stages_behind(old_stage, stage_order)
 	records = list(records)
 	blockers: list[Blocker] = []
 	for rule in rules:
 		stage = rule.stage_gated
-		if stage not in leaving or not applies(rule, deal.attributes):
+		if stage not in leaving and stage not in behind:
+			continue
+		if not applies(rule, deal.attributes):
 			continue
 		own = [r for r in records if r.checkpoint == rule.name]
 		open_records = [r for r in own if not r.closed]

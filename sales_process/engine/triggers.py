@@ -39,12 +39,17 @@ def stages_entered(old_stage: str | None, new_stage: str | None, stage_order: Ma
 	"""The new stage, preceded by the stages skipped on the way forward.
 
 	Skipping "Proposal" must not skip the checkpoints that start there; moving
-	backwards enters only the stage moved to.
+	backwards enters only the stage moved to. A new deal (`old_stage` None)
+	has passed every ordered stage before the one it is created in.
 	"""
 	if not new_stage or new_stage == old_stage:
 		return []
 	new_rank = stage_order.get(new_stage)
-	old_rank = stage_order.get(old_stage) if old_stage else None
+	if old_stage is None and new_rank is not None:
+		# a deal created at a later stage has passed every stage before it
+		old_rank = float("-inf")
+	else:
+		old_rank = stage_order.get(old_stage) if old_stage else None
 	if new_rank is None or old_rank is None or new_rank <= old_rank:
 		return [new_stage]
 	skipped = sorted((rank, stage) for stage, rank in stage_order.items() if old_rank < rank < new_rank)

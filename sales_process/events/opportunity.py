@@ -14,7 +14,10 @@ from sales_process.process.settings import is_under_process_control
 def validate(doc, method=None):
 	if not is_under_process_control(doc.get("company")):
 		return
-	if doc.is_new() or not opportunity.stage_field_changed(doc):
+	if doc.is_new():
+		_default_probability(doc)
+		return
+	if not opportunity.stage_field_changed(doc):
 		return
 	_default_probability(doc)
 	before = doc.get_doc_before_save()
@@ -41,7 +44,10 @@ def validate(doc, method=None):
 
 def _default_probability(doc):
 	"""A stage move sets the stage's default probability unless the rep typed one."""
-	if doc.has_value_changed("probability"):
+	if doc.is_new():
+		if doc.probability not in (None, 0, opportunity.DEFAULT_PROBABILITY):
+			return
+	elif doc.has_value_changed("probability"):
 		return
 	probability = (
 		frappe.get_cached_value("Sales Stage", doc.sales_stage, "sp_probability") if doc.sales_stage else None

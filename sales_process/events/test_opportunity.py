@@ -112,11 +112,39 @@ class TestOpportunityProcess(SalesProcessTestCase):
 	def test_reentering_a_stage_keeps_one_record(self):
 		opportunity = make_opportunity(self.company, stage="Proposal/Price Quote")
 		self.assertEqual(len(records(opportunity.name, "Decision Chain Mapping")), 1)
+		self._complete_requirement(opportunity)  # it would hold the forward move
+		opportunity.reload()
 		opportunity.sales_stage = "Value Proposition"
 		opportunity.save()
 		opportunity.sales_stage = "Proposal/Price Quote"
 		opportunity.save()
 		self.assertEqual(len(records(opportunity.name, "Decision Chain Mapping")), 1)
+
+	def test_a_deal_created_at_a_late_stage_cannot_skip_its_gates(self):
+		opportunity = make_opportunity(self.company, stage="Negotiation/Review")
+		self.assertEqual(len(records(opportunity.name, "Decision Chain Mapping")), 1)
+		late = make_opportunity(self.company, stage="Value Proposition")
+		late.sales_stage = "Proposal/Price Quote"
+		with self.assertRaises(CheckpointGateError) as refusal:
+			late.save()
+		self.assertIn("Requirement Clarification", str(refusal.exception))
+
+	def test_a_new_deal_takes_its_stage_default_probability(self):
+		opportunity = make_opportunity(self.company, stage="Qualification")
+		self.assertEqual(opportunity.probability, 20)
+		typed = make_opportunity(self.company, stage="Qualification", probability=55)
+		self.assertEqual(typed.probability, 55)
+
+	def test_recording_a_competitor_in_one_step_names_it_and_completes_its_checkpoint(self):
+		competitor = _competitor("_SP Hooli")
+		opportunity = make_opportunity(self.company)
+		api.record_competitor(
+			"Opportunity", opportunity.name, competitor, "Price", "Local service in 4 hours", "HX-9"
+		)
+		opportunity.reload()
+		self.assertIn(competitor, [row.competitor for row in opportunity.competitors])
+		(record,) = records(opportunity.name, "Competitor Response Record")
+		self.assertEqual(record.status, "Completed")
 
 	def test_competitor_added_starts_its_response_checkpoint(self):
 		competitor = _competitor("_SP Acme")

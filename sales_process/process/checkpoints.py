@@ -34,7 +34,14 @@ class CheckpointGateError(frappe.ValidationError):
 
 
 def translate(missing: Missing) -> str:
-	return _(missing.template).format(**missing.params)
+	"""The template and the labels it carries, in the user's language."""
+
+	def localized(value):
+		if isinstance(value, tuple | list):
+			return ", ".join(_(str(item)) for item in value)
+		return _(value) if isinstance(value, str) else value
+
+	return _(missing.template).format(**{key: localized(value) for key, value in missing.params.items()})
 
 
 def record_states(reference_doctype: str, reference_name: str) -> list[RecordState]:
@@ -160,6 +167,48 @@ def _stored_ratio(record) -> float | None:
 	return record.match_ratio if record.get("evidence_note") and record.get("match_ratio") else None
 
 
+def claim_attachment(record, file_url: str):
+	"""Use a file uploaded to this record as its evidence; a file of another document is refused.
+
+	Marking the File as the record's `attachment` keeps Frappe from making a
+	second (public) File for the field when the record is saved; a public
+	upload is made private (its URL changes to /private/files/...).
+	"""
+	file_name = frappe.db.get_value(
+		"File", {"file_url": file_url, "attached_to_doctype": RECORD, "attached_to_name": record.name}
+	)
+	if not file_name:
+		frappe.throw(
+			_(
+				"Upload the evidence for checkpoint {0} in its Complete dialog: {1} is not attached to it."
+			).format(frappe.bold(_(record.checkpoint)), frappe.utils.escape_html(file_url)),
+			title=_("Evidence Missing"),
+		)
+	frappe.db.set_value("File", file_name, "attached_to_field", "attachment", update_modified=False)
+	file = frappe.get_doc("File", file_name)
+	if not file.is_private:
+		# evidence stays private even if the uploader's lock was opened; moving the
+		# file rewrites the record's attachment in the database, so take its new stamp
+		file.is_private = 1
+		file.save(ignore_permissions=True)
+		record.modified = frappe.db.get_value(RECORD, record.name, "modified")
+	record.attachment = file.file_url
+
+
+def latest_attachment(record) -> str | None:
+	"""The evidence file last uploaded to an open record, so a retried completion keeps it."""
+	if record.get("attachment"):
+		return record.attachment
+	files = frappe.get_all(
+		"File",
+		filters={"attached_to_doctype": RECORD, "attached_to_name": record.name},
+		pluck="file_url",
+		order_by="creation desc",
+		limit=1,
+	)
+	return files[0] if files else None
+
+
 def count_attachments(record) -> int:
 	urls = set(
 		frappe.get_all(
@@ -210,8 +259,8 @@ def complete(record, deal: Deal, summary: str | None = None, attachment: str | N
 		)
 	if summary is not None:
 		record.summary = summary
-	if attachment is not None:
-		record.attachment = attachment
+	if attachment:
+		claim_attachment(record, attachment)
 	missing = missing_for(record, deal)
 	if missing:
 		frappe.throw(
@@ -306,6 +355,7 @@ def _save_closed(record, light: bool = False):
 def update_deal_compliance(reference_doctype: str, reference_name: str):
 	if reference_doctype != opportunity.DOCTYPE:
 		return
+	# the column cannot hold "nothing due yet" (Frappe's Percent is NOT NULL); the panel shows that
 	rate = compliance_rate(record_states(reference_doctype, reference_name), now_datetime())
 	frappe.db.set_value(reference_doctype, reference_name, "sp_compliance", rate or 0, update_modified=False)
 
@@ -435,13 +485,27 @@ def panel(deal: Deal, trigger_key: str | None = None) -> dict:
 				"summary_label": _label(rule, "Summary"),
 				"can_waive": open_ and book_module.waiver_role(book, state.checkpoint) in user_roles,
 				"summary": record.summary,
-				"attachment": record.attachment,
+				"summary_min": _minimum(rule, EvidenceKind.SUMMARY),
+				"attachment": latest_attachment(record) if open_ else record.attachment,
+				"needs_competitor_response": bool(
+					rule and any(r.kind == EvidenceKind.COMPETITOR_RESPONSE for r in rule.evidence)
+				),
+				"competitor": record.trigger_key[len(COMPETITOR_KEY_PREFIX) :]
+				if (record.trigger_key or "").startswith(COMPETITOR_KEY_PREFIX)
+				else None,
+				"waived_by": record.waived_by,
 				"waiver_reason": record.waiver_reason,
 				"sequence": book.sequence.get(state.checkpoint, 0),
 			}
 		)
 	rows.sort(key=lambda row: (row["status"] not in RecordStatus.OPEN, row["due_on"] or now))
 	return {"records": rows, "compliance": compliance_rate(states, now)}
+
+
+def _minimum(rule: CheckpointRule | None, kind: str) -> int:
+	if not rule:
+		return 0
+	return max((r.min_count for r in rule.evidence if r.kind == kind), default=0)
 
 
 def _label(rule: CheckpointRule | None, kind: str) -> str | None:

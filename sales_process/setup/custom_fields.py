@@ -53,6 +53,8 @@ CUSTOM_FIELDS = {
 			"insert_after": "sp_column",
 			"read_only": 1,
 			"no_copy": 1,
+			# the panel shows it, with "nothing due yet" where this column can only hold 0
+			"hidden": 1,
 		},
 		{
 			"fieldname": "sp_stage_entered_on",

@@ -3,6 +3,7 @@
 // dialog to complete or waive it (works on a phone).
 frappe.provide("sales_process");
 
+sales_process.OPEN = ["Pending", "Due Soon", "Overdue"];
 sales_process.INDICATORS = {
 	Pending: "blue",
 	"Due Soon": "orange",
@@ -11,8 +12,7 @@ sales_process.INDICATORS = {
 	Waived: "gray",
 	Cancelled: "gray",
 };
-
-sales_process.OPEN = ["Pending", "Due Soon", "Overdue"];
+sales_process.CONCERNS = ["Price", "Quality", "Delivery", "Service", "Technology", "Brand", "Relationship", "Other"];
 
 sales_process.fetch_panel = function (frm, draw) {
 	if (frm.is_new()) return;
@@ -23,24 +23,38 @@ sales_process.fetch_panel = function (frm, draw) {
 	});
 };
 
+sales_process.capitalized = (text) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : text);
+
+sales_process.when = function (row) {
+	const esc = frappe.utils.escape_html;
+	const at = (value) => {
+		const local = frappe.datetime.convert_to_user_tz(value);
+		return `${frappe.datetime.str_to_user(local)} (${moment(local).fromNow()})`;
+	};
+	if (row.status === "Waived") {
+		return `${__("Waived by {0}", [esc(row.waived_by || "")])}: ${esc(row.waiver_reason || "")}`;
+	}
+	if (row.completed_on) return `${__("Completed")} ${at(row.completed_on)}`;
+	if (row.due_on) return `${__("Due")} ${at(row.due_on)}`;
+	return "";
+};
+
 sales_process.draw_panel = function (frm, $wrapper, panel) {
 	const esc = frappe.utils.escape_html;
 	$wrapper.empty();
 	if (!panel || !panel.records.length) {
 		$wrapper.html(`<p class="text-muted small">${__("No checkpoints have started for this opportunity.")}</p>`);
+		sales_process.add_competitor_button(frm, $wrapper);
 		return;
 	}
 	const compliance =
-		panel.compliance === null || panel.compliance === undefined
-			? __("nothing due yet")
-			: `${panel.compliance}%`;
+		panel.compliance === null || panel.compliance === undefined ? __("nothing due yet") : `${panel.compliance}%`;
 	const $panel = $(`<div class="sp-checkpoints">
 		<div class="small text-muted" style="margin-bottom: var(--margin-sm)">
 			${__("Process compliance")}: <b>${compliance}</b>
 		</div></div>`).appendTo($wrapper);
 
 	panel.records.forEach((row) => {
-		const due = row.due_on ? frappe.datetime.comment_when(row.due_on) : "";
 		const missing = row.missing.length
 			? `<ul class="small text-muted" style="margin: 4px 0 0 1em; padding: 0">${row.missing
 					.map((m) => `<li>${esc(m)}</li>`)
@@ -48,25 +62,69 @@ sales_process.draw_panel = function (frm, $wrapper, panel) {
 			: "";
 		const $row = $(`<div class="sp-checkpoint" style="padding: var(--padding-sm) 0; border-bottom: 1px solid var(--border-color)">
 			<div style="display: flex; justify-content: space-between; align-items: center; gap: 8px; flex-wrap: wrap">
-				<span><b>${esc(row.checkpoint_label)}</b></span>
+				<span><b>${esc(row.checkpoint_label)}</b>${row.competitor ? ` · ${esc(row.competitor)}` : ""}</span>
 				<span class="indicator-pill ${sales_process.INDICATORS[row.status] || "gray"}">${esc(row.status_label)}</span>
 			</div>
-			<div class="small text-muted">${row.completed_on ? __("Completed") + " " + frappe.datetime.comment_when(row.completed_on) : due ? __("Due") + " " + due : ""}</div>
+			<div class="small text-muted">${sales_process.when(row)}</div>
 			${missing}
-			<div class="sp-actions" style="margin-top: 6px; display: flex; gap: 8px"></div>
+			<div class="sp-actions" style="margin-top: 8px; display: flex; gap: 8px; flex-wrap: wrap"></div>
 		</div>`).appendTo($panel);
 		const $actions = $row.find(".sp-actions");
-		if (sales_process.OPEN.includes(row.status)) {
-			$(`<button class="btn btn-xs btn-primary">${__("Complete")}</button>`)
+		if (!sales_process.OPEN.includes(row.status)) return;
+		$(`<button class="btn btn-sm btn-primary">${__("Complete")}</button>`)
+			.appendTo($actions)
+			.on("click", () =>
+				row.needs_competitor_response
+					? sales_process.competitor_dialog(frm, row.competitor)
+					: sales_process.complete_dialog(frm, row)
+			);
+		if (row.can_waive) {
+			$(`<button class="btn btn-sm btn-default">${__("Waive")}</button>`)
 				.appendTo($actions)
-				.on("click", () => sales_process.complete_dialog(frm, row));
-			if (row.can_waive) {
-				$(`<button class="btn btn-xs btn-default">${__("Waive")}</button>`)
-					.appendTo($actions)
-					.on("click", () => sales_process.waive_dialog(frm, row));
-			}
+				.on("click", () => sales_process.waive_dialog(frm, row));
 		}
 	});
+	sales_process.add_competitor_button(frm, $wrapper);
+};
+
+// ERPNext shows an Opportunity's competitors only once it is lost; reps name them here.
+sales_process.add_competitor_button = function (frm, $wrapper) {
+	if (frm.doctype !== "Opportunity" || !frm.perm[0]?.write) return;
+	$(`<button class="btn btn-sm btn-default" style="margin-top: var(--margin-sm)">${__("Record a Competitor")}</button>`)
+		.appendTo($wrapper)
+		.on("click", () => sales_process.competitor_dialog(frm));
+};
+
+sales_process.competitor_dialog = function (frm, competitor) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Competitor Response"),
+		fields: [
+			{ fieldname: "competitor", fieldtype: "Link", options: "Competitor", label: __("Competitor"), reqd: 1, default: competitor },
+			{ fieldname: "competitor_model", fieldtype: "Data", label: __("Competitor Model / Offer") },
+			{
+				fieldname: "customer_concern",
+				fieldtype: "Select",
+				label: __("Customer's Main Concern"),
+				reqd: 1,
+				options: sales_process.CONCERNS.map((value) => ({ value, label: __(value) })),
+			},
+			{ fieldname: "our_advantages", fieldtype: "Small Text", label: __("Our Advantages"), reqd: 1 },
+		],
+		primary_action_label: __("Save"),
+		primary_action(values) {
+			frappe.call({
+				method: "sales_process.api.record_competitor",
+				args: { reference_doctype: frm.doctype, reference_name: frm.doc.name, ...values },
+				freeze: true,
+				callback: () => {
+					dialog.hide();
+					frappe.show_alert({ message: __("Competitor response recorded"), indicator: "green" });
+					frm.reload_doc();
+				},
+			});
+		},
+	});
+	dialog.show();
 };
 
 sales_process.complete_dialog = function (frm, row) {
@@ -75,7 +133,7 @@ sales_process.complete_dialog = function (frm, row) {
 		fields.push({
 			fieldname: "attachment",
 			fieldtype: "Attach",
-			label: row.attachment_label || __("Evidence file"),
+			label: sales_process.capitalized(row.attachment_label) || __("Evidence file"),
 			reqd: 1,
 			default: row.attachment,
 		});
@@ -84,9 +142,10 @@ sales_process.complete_dialog = function (frm, row) {
 		fields.push({
 			fieldname: "summary",
 			fieldtype: "Small Text",
-			label: row.summary_label || __("Summary"),
+			label: sales_process.capitalized(row.summary_label) || __("Summary"),
 			reqd: 1,
 			default: row.summary,
+			description: row.summary_min > 1 ? __("At least {0} characters", [row.summary_min]) : "",
 		});
 	}
 	if (!fields.length) {
@@ -113,9 +172,16 @@ sales_process.complete_dialog = function (frm, row) {
 			});
 		},
 	});
-	// attachments belong to the checkpoint record, so its evidence stays with it
-	dialog.fields_dict.attachment &&
-		(dialog.fields_dict.attachment.df.options = { doctype: "Sales Checkpoint Record", docname: row.name });
+	// evidence belongs to the checkpoint record and stays private
+	if (dialog.fields_dict.attachment) {
+		dialog.fields_dict.attachment.df.options = {
+			doctype: "Sales Checkpoint Record",
+			docname: row.name,
+			fieldname: "attachment",
+			make_attachments_public: false,
+			disable_file_browser: true,
+		};
+	}
 	dialog.show();
 };
 
@@ -127,7 +193,10 @@ sales_process.waive_dialog = function (frm, row) {
 				method: "sales_process.api.waive_checkpoint",
 				args: { record: row.name, reason: values.reason },
 				freeze: true,
-				callback: () => frm.reload_doc(),
+				callback: () => {
+					frappe.show_alert({ message: __("Checkpoint waived"), indicator: "blue" });
+					frm.reload_doc();
+				},
 			}),
 		__("Waive {0}", [row.checkpoint_label]),
 		__("Waive")

@@ -79,6 +79,51 @@ class TestSalesCheckpointRecord(SalesProcessTestCase):
 		self.assertIn("at least 10 characters", str(refusal.exception))
 		self.assertEqual(frappe.db.get_value("Sales Checkpoint Record", record.name, "status"), "Pending")
 
+	def test_evidence_must_be_uploaded_to_the_record_itself_and_stays_private(self):
+		record = self._record()
+		other = self._record()
+		foreign = attach_file(other.name)
+		with self.assertRaises(frappe.ValidationError) as refusal:
+			api.complete_checkpoint(record.name, summary="Signed requirement confirmed", attachment=foreign)
+		self.assertIn("is not attached to it", str(refusal.exception))
+
+		public = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "public-evidence.txt",
+				"attached_to_doctype": "Sales Checkpoint Record",
+				"attached_to_name": record.name,
+				"content": b"signed",
+				"is_private": 0,
+			}
+		).insert(ignore_permissions=True)
+		api.complete_checkpoint(
+			record.name, summary="Signed requirement confirmed", attachment=public.file_url
+		)
+		record.reload()
+		self.assertTrue(record.attachment.startswith("/private/files/"))
+		files = frappe.get_all(
+			"File",
+			filters={"attached_to_doctype": "Sales Checkpoint Record", "attached_to_name": record.name},
+			fields=["file_url", "is_private"],
+		)
+		# one file, private: no public copy made for the Attach field
+		self.assertEqual([(f.file_url, f.is_private) for f in files], [(record.attachment, 1)])
+
+	def test_missing_evidence_reads_in_the_users_language(self):
+		from sales_process.engine.evidence import EvidenceInput, missing_evidence
+		from sales_process.engine.rules import EvidenceKind, EvidenceRequirement
+		from sales_process.process.checkpoints import translate
+
+		(missing,) = missing_evidence(
+			(EvidenceRequirement(EvidenceKind.ATTACHMENT, "the meeting minutes"),), EvidenceInput()
+		)
+		frappe.local.lang = "zh"
+		try:
+			self.assertEqual(translate(missing), "请上传沟通纪要")
+		finally:
+			frappe.local.lang = "en"
+
 	def test_completed_evidence_cannot_be_altered(self):
 		record = self._record()
 		api.complete_checkpoint(

@@ -2,6 +2,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sales_process.adapters import opportunity
 from sales_process.engine.rules import RecordStatus
 from sales_process.process import checkpoints, deals
 
@@ -14,7 +15,13 @@ class SalesCompetitorResponse(Document):
 			self.assigned_to = frappe.session.user
 
 	def on_update(self):
-		"""Filling the form is the evidence: complete the deal's open competitor checkpoints it satisfies."""
+		"""Filling the form is the evidence: complete the deal's open competitor checkpoints it satisfies.
+
+		A response for a competitor the deal does not name yet adds it first,
+		which starts that competitor's checkpoint.
+		"""
+		if self.reference_doctype == opportunity.DOCTYPE:
+			opportunity.add_competitor(self.reference_name, self.competitor)
 		key = checkpoints.COMPETITOR_KEY_PREFIX + self.competitor
 		open_records = frappe.get_all(
 			checkpoints.RECORD,

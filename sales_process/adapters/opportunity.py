@@ -84,10 +84,14 @@ def light_values(name: str) -> frappe._dict:
 		frappe.throw(
 			frappe._("{0} {1} does not exist.").format(frappe._(DOCTYPE), name), frappe.DoesNotExistError
 		)
-	values.competitors = frappe.get_all(
-		"Competitor Detail",
-		filters={"parenttype": DOCTYPE, "parent": name, "parentfield": "competitors"},
-		fields=["competitor"],
+	detail = frappe.qb.DocType("Competitor Detail")
+	values.competitors = (
+		frappe.qb.from_(detail)
+		.select(detail.competitor)
+		.where(
+			(detail.parenttype == DOCTYPE) & (detail.parent == name) & (detail.parentfield == "competitors")
+		)
+		.run(as_dict=True)
 	)
 	return values
 

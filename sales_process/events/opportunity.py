@@ -7,7 +7,7 @@ from frappe import _
 
 from sales_process.adapters import opportunity
 from sales_process.engine.gate import leave_stage_blockers
-from sales_process.process import checkpoints, deals, rule_book, stage_log
+from sales_process.process import checkpoints, deals, rule_book, selling, stage_log
 from sales_process.process.settings import is_under_process_control
 
 
@@ -60,8 +60,11 @@ def on_change(doc, method=None):
 	"""Runs after a save and after ERPNext's `db_set` of the status from a Quotation."""
 	if not is_under_process_control(doc.get("company")):
 		return
-	source = frappe.flags.get("sales_process_move_source") or "Opportunity"
+	source = frappe.flags.get(selling.MOVE_SOURCE_FLAG) or "Opportunity"
 	logged = stage_log.log_position(opportunity.DOCTYPE, doc.name, opportunity.position(doc), source)
+	if logged and source != "Opportunity":
+		# the Quotation / Sales Order being submitted need not look again
+		frappe.flags[selling.LOGGED_FLAG] = doc.name
 	if logged and logged.from_stage != logged.to_stage:
 		# not db_set: that would run this hook again
 		frappe.db.set_value(

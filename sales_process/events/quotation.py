@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sales_process.process import selling
+from sales_process.engine.rules import EvidenceKind
+from sales_process.process import rule_book, selling
 from sales_process.process.purchase_history import match_quotation
 
 
@@ -12,7 +13,7 @@ def _customer(doc) -> str | None:
 
 def validate(doc, method=None):
 	selling.forget_deal(doc)
-	if not selling.may_belong_to_process(doc):
+	if not selling.may_belong_to_process(doc) or not rule_book.uses(EvidenceKind.PURCHASE_MATCH):
 		return
 	# shown on the draft so the rep sees the match before submitting; before_submit reuses it
 	doc.flags.sp_match = match_quotation(doc, _customer(doc))
@@ -29,9 +30,12 @@ def before_submit(doc, method=None):
 	if selling.deal_of(doc) is None:
 		return
 	# validate ran just before, in the same submit
-	result = doc.flags.get("sp_match") or match_quotation(doc, _customer(doc))
-	doc.sp_match_ratio = result.ratio or 0
-	selling.gate_submission(doc, match_ratio=result.ratio)
+	result = doc.flags.get("sp_match")
+	if result is None and rule_book.uses(EvidenceKind.PURCHASE_MATCH):
+		result = match_quotation(doc, _customer(doc))
+	ratio = result.ratio if result else None
+	doc.sp_match_ratio = ratio or 0
+	selling.gate_submission(doc, match_ratio=ratio)
 
 
 def on_submit(doc, method=None):

@@ -45,11 +45,22 @@ def translate(missing: Missing) -> str:
 
 
 def record_states(reference_doctype: str, reference_name: str) -> list[RecordState]:
-	rows = frappe.get_all(
-		RECORD,
-		filters={"reference_doctype": reference_doctype, "reference_name": reference_name},
-		fields=["name", "checkpoint", "trigger_key", "status", "due_on", "triggered_on", "completed_on"],
-		order_by="creation asc",
+	"""The deal's records, oldest first (one indexed query; runs on every hooked save)."""
+	record = frappe.qb.DocType(RECORD)
+	rows = (
+		frappe.qb.from_(record)
+		.select(
+			record.name,
+			record.checkpoint,
+			record.trigger_key,
+			record.status,
+			record.due_on,
+			record.triggered_on,
+			record.completed_on,
+		)
+		.where((record.reference_doctype == reference_doctype) & (record.reference_name == reference_name))
+		.orderby(record.creation)
+		.run(as_dict=True)
 	)
 	return [
 		RecordState(
@@ -87,7 +98,7 @@ def start_checkpoints(
 	book = book_module.rule_book()
 	if not book.rules:
 		return []
-	unchanged = before is not None and before == deal.snapshot and not events
+	unchanged = before is not None and _same_triggers(before, deal.snapshot) and not events
 	if unchanged and not any(rule.trigger == Trigger.CONDITION for rule in book.rules):
 		# e.g. ERPNext setting the status from a Quotation: nothing can start
 		return []
@@ -132,6 +143,15 @@ def start_checkpoints(
 		record.insert(ignore_permissions=True)
 		names.append(record.name)
 	return names
+
+
+def _same_triggers(before: DealSnapshot, after: DealSnapshot) -> bool:
+	"""Stage, scope attributes and competitors start checkpoints; a status change alone does not."""
+	return (before.stage, dict(before.attributes), before.competitors) == (
+		after.stage,
+		dict(after.attributes),
+		after.competitors,
+	)
 
 
 # evidence

@@ -6,40 +6,44 @@ import frappe
 
 from sales_process.engine.matching import MatchResult, purchase_history_match
 
+HISTORY = (("Sales Order", "Sales Order Item"), ("Sales Invoice", "Sales Invoice Item"))
+
 
 def purchased_items(customer: str, among: list[str]) -> tuple[set[str], bool]:
 	"""Items among `among` the customer bought on submitted Sales Orders or Invoices,
-	and whether the customer has any purchase history at all."""
+	and whether the customer has any purchase history at all.
+
+	Two queries in the common case: a customer who bought any quoted item has history.
+	"""
 	bought: set[str] = set()
-	has_history = False
-	for parent_doctype, child_doctype in (
-		("Sales Order", "Sales Order Item"),
-		("Sales Invoice", "Sales Invoice Item"),
-	):
+	for parent_doctype, child_doctype in HISTORY:
 		parent = frappe.qb.DocType(parent_doctype)
 		child = frappe.qb.DocType(child_doctype)
-		if not has_history:
-			has_history = bool(
-				frappe.qb.from_(parent)
-				.select(parent.name)
-				.where((parent.customer == customer) & (parent.docstatus == 1))
-				.limit(1)
-				.run()
-			)
-		if among:
-			rows = (
-				frappe.qb.from_(child)
-				.join(parent)
-				.on(child.parent == parent.name)
-				.select(child.item_code)
-				.distinct()
-				.where(
-					(parent.customer == customer) & (parent.docstatus == 1) & (child.item_code.isin(among))
-				)
-				.run()
-			)
-			bought.update(row[0] for row in rows)
-	return bought, has_history
+		rows = (
+			frappe.qb.from_(child)
+			.join(parent)
+			.on(child.parent == parent.name)
+			.select(child.item_code)
+			.distinct()
+			.where((parent.customer == customer) & (parent.docstatus == 1) & (child.item_code.isin(among)))
+			.run()
+		)
+		bought.update(row[0] for row in rows)
+	return bought, bool(bought) or _has_any_purchase(customer)
+
+
+def _has_any_purchase(customer: str) -> bool:
+	for parent_doctype, _child in HISTORY:
+		parent = frappe.qb.DocType(parent_doctype)
+		if (
+			frappe.qb.from_(parent)
+			.select(parent.name)
+			.where((parent.customer == customer) & (parent.docstatus == 1))
+			.limit(1)
+			.run()
+		):
+			return True
+	return False
 
 
 def match_quotation(doc, customer: str | None) -> MatchResult:

@@ -155,6 +155,11 @@ def waiver_role(book: RuleBook, checkpoint: str) -> str:
 	return book.waiver_roles.get(checkpoint) or default_waiver_role()
 
 
+def uses(kind: str) -> bool:
+	"""Does any enabled checkpoint ask for this kind of evidence?"""
+	return any(requirement.kind == kind for rule in rule_book().rules for requirement in rule.evidence)
+
+
 def is_auto_verified(rule: CheckpointRule) -> bool:
 	"""Checkpoints whose evidence is all read from the deal complete themselves when met."""
 	return bool(rule.evidence) and all(req.kind not in EvidenceKind.ENTERED_BY_REP for req in rule.evidence)

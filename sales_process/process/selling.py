@@ -16,6 +16,7 @@ DRAFT_TRIGGER = {"Quotation": Trigger.QUOTATION_DRAFTED, "Sales Order": Trigger.
 SUBMIT_GATE = {"Quotation": Gate.SUBMIT_QUOTATION, "Sales Order": Gate.SUBMIT_SALES_ORDER}
 MOVE_SOURCE_FLAG = "sales_process_move_source"
 GATE_SAVEPOINT = "sales_process_gate"
+LOGGED_FLAG = "sales_process_logged_move"
 
 
 def opportunity_of(doc) -> str | None:
@@ -109,6 +110,11 @@ def log_opportunity_move(doc):
 	"""Catch the Opportunity status ERPNext sets from this document, with or without events."""
 	name = opportunity_of(doc)
 	if not name:
+		return
+	if frappe.flags.get(LOGGED_FLAG) == name:
+		# the Opportunity's own on_change saw the move (ERPNext used db_set)
+		frappe.flags[LOGGED_FLAG] = None
+		frappe.flags[MOVE_SOURCE_FLAG] = None
 		return
 	values = frappe.db.get_value("Opportunity", name, ["company", "sales_stage", "status"], as_dict=True)
 	if not values or not is_under_process_control(values.company):

@@ -60,5 +60,8 @@ def log_position(
 			"seconds_in_previous": seconds_between(last.changed_on, changed_on) if last else None,
 		}
 	)
-	row.insert(ignore_permissions=True)
+	# a system-written log of values just read from the deal: skip the full save's link checks
+	row.set_new_name()
+	row.set_user_and_timestamp()
+	row.db_insert()
 	return row

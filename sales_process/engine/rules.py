@@ -66,10 +66,6 @@ class RecordStatus:
 	ALL = OPEN + CLOSED
 
 
-# The dimensions a checkpoint can be limited to (Sales Checkpoint Scope rows).
-SCOPE_DIMENSIONS = ("industry", "customer_group", "territory", "opportunity_type")
-
-
 @dataclass(frozen=True)
 class EvidenceRequirement:
 	kind: str

@@ -14,6 +14,17 @@ from sales_process.testing import (
 )
 
 
+def _last_move(opportunity):
+	last = frappe.get_all(
+		"Sales Stage Log",
+		filters={"reference_name": opportunity},
+		fields=["to_status", "source"],
+		order_by="changed_on desc, creation desc",
+		limit=1,
+	)[0]
+	return last.to_status, last.source
+
+
 class TestQuotationGate(SalesProcessTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -43,24 +54,10 @@ class TestQuotationGate(SalesProcessTestCase):
 		(record,) = records(opportunity.name, "Solution Match Verification")
 		self.assertEqual(record.status, "Completed")
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "status"), "Quotation")
-		last = frappe.get_all(
-			"Sales Stage Log",
-			filters={"reference_name": opportunity.name},
-			fields=["to_status", "source"],
-			order_by="changed_on desc, creation desc",
-			limit=1,
-		)[0]
-		self.assertEqual((last.to_status, last.source), ("Quotation", "Quotation"))
+		self.assertEqual(_last_move(opportunity.name), ("Quotation", "Quotation"))
 
 		quotation.cancel()
-		last = frappe.get_all(
-			"Sales Stage Log",
-			filters={"reference_name": opportunity.name},
-			fields=["to_status", "source"],
-			order_by="changed_on desc, creation desc",
-			limit=1,
-		)[0]
-		self.assertEqual((last.to_status, last.source), ("Open", "Quotation"))
+		self.assertEqual(_last_move(opportunity.name), ("Open", "Quotation"))
 
 	def test_quotation_below_the_match_threshold_is_refused_with_the_ratio(self):
 		customer = make_customer()

@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 
 from sales_process.engine.triggers import document_key
-from sales_process.process import checkpoints, deals, selling
+from sales_process.process import checkpoints, deals, objections, selling, visits
 
 RECORD = checkpoints.RECORD
 
@@ -82,3 +82,42 @@ def record_competitor(
 	)
 	response.insert()
 	return response.name
+
+
+def _visit(name: str):
+	visit = frappe.get_doc("Sales Visit Log", name)
+	visit.check_permission("write")
+	return visit
+
+
+@frappe.whitelist(methods=["POST"])
+def check_in(visit: str, latitude: float, longitude: float, accuracy: float | None = None) -> dict:
+	"""Check in with the browser's location; the server stamps time, distance and geofence."""
+	doc = _visit(visit)
+	visits.check_in(doc, latitude, longitude, accuracy)
+	return {
+		"geofence_result": doc.geofence_result,
+		"distance_m": doc.distance_m,
+		"needs_review": doc.needs_review,
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def check_out(visit: str) -> dict:
+	doc = _visit(visit)
+	visits.check_out(doc)
+	return {"duration": doc.duration}
+
+
+@frappe.whitelist(methods=["POST"])
+def add_visit_photo(visit: str, file_url: str) -> dict:
+	"""Watermark the photo uploaded to the visit and keep its original's SHA-256."""
+	doc = _visit(visit)
+	visits.add_photo(doc, file_url)
+	return {"photo": doc.photo, "photo_sha256": doc.photo_sha256}
+
+
+@frappe.whitelist()
+def suggest_objection_type(text: str) -> str | None:
+	"""The objection type the words point to, for the rep to confirm with one tap."""
+	return objections.suggest(text)

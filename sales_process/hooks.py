@@ -49,6 +49,9 @@ doc_events = {
 	"File": {
 		"on_trash": "sales_process.events.file.on_trash",
 	},
+	"Address": {
+		"validate": "sales_process.events.address.validate",
+	},
 }
 
 scheduler_events = {
@@ -59,9 +62,15 @@ scheduler_events = {
 permission_query_conditions = {
 	"Sales Checkpoint Record": "sales_process.permissions.record_query_conditions",
 	"Sales Competitor Response": "sales_process.permissions.competitor_response_query_conditions",
+	"Sales Objection": "sales_process.permissions.objection_query_conditions",
+	"Sales Risk Signal": "sales_process.permissions.risk_signal_query_conditions",
+	"Sales Visit Log": "sales_process.permissions.visit_query_conditions",
 }
 
 has_permission = {
 	"Sales Checkpoint Record": "sales_process.permissions.record_has_permission",
 	"Sales Competitor Response": "sales_process.permissions.record_has_permission",
+	"Sales Objection": "sales_process.permissions.record_has_permission",
+	"Sales Risk Signal": "sales_process.permissions.record_has_permission",
+	"Sales Visit Log": "sales_process.permissions.visit_has_permission",
 }

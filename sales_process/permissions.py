@@ -39,20 +39,45 @@ def team_members(user: str) -> list[str]:
 	return sorted(members)
 
 
-def record_query_conditions(user: str | None = None, doctype: str = "Sales Checkpoint Record") -> str | None:
+def _team_condition(user: str | None, doctype: str, rep_field: str) -> str | None:
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return None
 	users = ", ".join(frappe.db.escape(member) for member in team_members(user))
-	return f"(`tab{doctype}`.`assigned_to` in ({users}) or `tab{doctype}`.`owner` = {frappe.db.escape(user)})"
+	return f"(`tab{doctype}`.`{rep_field}` in ({users}) or `tab{doctype}`.`owner` = {frappe.db.escape(user)})"
 
 
-def record_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
+def _in_team(doc, user: str | None, rep_field: str) -> bool:
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return True
-	return doc.get("assigned_to") in team_members(user) or doc.owner == user
+	return doc.get(rep_field) in team_members(user) or doc.owner == user
+
+
+def record_query_conditions(user: str | None = None) -> str | None:
+	return _team_condition(user, "Sales Checkpoint Record", "assigned_to")
 
 
 def competitor_response_query_conditions(user: str | None = None) -> str | None:
-	return record_query_conditions(user, "Sales Competitor Response")
+	return _team_condition(user, "Sales Competitor Response", "assigned_to")
+
+
+def objection_query_conditions(user: str | None = None) -> str | None:
+	return _team_condition(user, "Sales Objection", "assigned_to")
+
+
+def risk_signal_query_conditions(user: str | None = None) -> str | None:
+	return _team_condition(user, "Sales Risk Signal", "assigned_to")
+
+
+def visit_query_conditions(user: str | None = None) -> str | None:
+	return _team_condition(user, "Sales Visit Log", "rep")
+
+
+def record_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
+	"""Checkpoint records, competitor responses, objections and risks: the rep's team or the author."""
+	return _in_team(doc, user, "assigned_to")
+
+
+def visit_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
+	return _in_team(doc, user, "rep")

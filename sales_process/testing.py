@@ -169,3 +169,59 @@ def make_user(email: str, roles: list[str]) -> str:
 	user = frappe.get_doc("User", email)
 	user.add_roles(*roles)
 	return email
+
+
+def make_site_address(party_type: str, party: str, latitude=None, longitude=None) -> str:
+	address = frappe.get_doc(
+		{
+			"doctype": "Address",
+			"address_title": f"{party} plant",
+			"address_type": "Billing",
+			"address_line1": "1 Harbour Road",
+			"city": "Ningbo",
+			"country": frappe.db.get_value("Country", {}, "name", order_by="name asc")
+			if not frappe.db.exists("Country", "China")
+			else "China",
+			"is_primary_address": 1,
+			"sp_latitude": latitude,
+			"sp_longitude": longitude,
+			"links": [{"link_doctype": party_type, "link_name": party}],
+		}
+	)
+	return address.insert(ignore_permissions=True).name
+
+
+def make_visit(customer: str, opportunity: str | None = None):
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Visit Log",
+			"party_type": "Customer",
+			"party": customer,
+			"reference_doctype": "Opportunity",
+			"reference_name": opportunity,
+		}
+	).insert()
+
+
+def jpeg_bytes(width=320, height=240) -> bytes:
+	import io
+
+	from PIL import Image
+
+	out = io.BytesIO()
+	Image.new("RGB", (width, height), (40, 140, 90)).save(out, format="JPEG")
+	return out.getvalue()
+
+
+def upload_to(doctype: str, name: str, content: bytes, file_name: str) -> str:
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": file_name,
+			"attached_to_doctype": doctype,
+			"attached_to_name": name,
+			"content": content,
+			"is_private": 1,
+		}
+	).insert(ignore_permissions=True)
+	return file.file_url

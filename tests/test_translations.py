@@ -77,16 +77,18 @@ def setup_strings():
 					and isinstance(value, ast.Constant)
 				):
 					yield Path("sales_process/setup/custom_fields.py"), value.value
-	source = (APP / "setup" / "default_checkpoints.py").read_text(encoding="utf-8")
-	for node in ast.walk(ast.parse(source)):
-		if isinstance(node, ast.Dict):
-			for key, value in zip(node.keys, node.values, strict=True):
-				if (
-					isinstance(key, ast.Constant)
-					and key.value in ("checkpoint_name", "label", "description")
-					and isinstance(value, ast.Constant)
-				):
-					yield Path("sales_process/setup/default_checkpoints.py"), value.value
+	for defaults in ("default_checkpoints.py", "default_objections.py"):
+		source = (APP / "setup" / defaults).read_text(encoding="utf-8")
+		for node in ast.walk(ast.parse(source)):
+			if isinstance(node, ast.Dict):
+				for key, value in zip(node.keys, node.values, strict=True):
+					if (
+						isinstance(key, ast.Constant)
+						and key.value
+						in ("checkpoint_name", "label", "description", "type_name", "strategy_name")
+						and isinstance(value, ast.Constant)
+					):
+						yield Path("sales_process/setup") / defaults, value.value
 
 
 def all_strings():

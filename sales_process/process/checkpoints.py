@@ -178,8 +178,14 @@ def evidence_for(
 		else frozenset(),
 		decision_roles=roles,
 		match_ratio=match_ratio if match_ratio is not None else _stored_ratio(record),
-		risk_strategy=record.get("risk_strategy"),
+		risk_strategy=_risk_strategy(record) if EvidenceKind.RISK_STRATEGY in needs else None,
 	)
+
+
+def _risk_strategy(record) -> str | None:
+	from sales_process.process.objections import strategy_of_risk_key
+
+	return strategy_of_risk_key(record.trigger_key)
 
 
 def _stored_ratio(record) -> float | None:

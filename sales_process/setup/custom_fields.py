@@ -91,4 +91,39 @@ CUSTOM_FIELDS = {
 			"description": "Share of the quoted items this customer bought before (Sales Orders and Sales Invoices).",
 		},
 	],
+	"Address": [
+		{
+			"fieldname": "sp_location_section",
+			"fieldtype": "Section Break",
+			"label": "Site Location",
+			"insert_after": "disabled",
+			"collapsible": 1,
+			"description": "The centre of the visit geofence. Pick it on the map or type the coordinates.",
+		},
+		{
+			"fieldname": "sp_location",
+			"fieldtype": "Geolocation",
+			"label": "Map",
+			"insert_after": "sp_location_section",
+		},
+		{
+			"fieldname": "sp_column",
+			"fieldtype": "Column Break",
+			"insert_after": "sp_location",
+		},
+		{
+			"fieldname": "sp_latitude",
+			"fieldtype": "Float",
+			"label": "Latitude",
+			"insert_after": "sp_column",
+			"precision": "6",
+		},
+		{
+			"fieldname": "sp_longitude",
+			"fieldtype": "Float",
+			"label": "Longitude",
+			"insert_after": "sp_latitude",
+			"precision": "6",
+		},
+	],
 }

@@ -18,6 +18,7 @@ def after_install():
 	make_roles()
 	set_stage_defaults()
 	make_default_checkpoints()
+	make_default_objections()
 	enroll_existing_companies()
 	backfill_stage_logs()
 
@@ -77,6 +78,20 @@ def make_default_checkpoints():
 			continue
 		doc = frappe.get_doc({"doctype": "Sales Checkpoint", "enabled": 1, **definition})
 		doc.insert(ignore_permissions=True)
+
+
+def make_default_objections():
+	"""Objection types with Chinese and English keywords, and the strategies they point to."""
+	from sales_process.setup.default_objections import DEFAULT_OBJECTION_TYPES, DEFAULT_STRATEGIES
+
+	for strategy in DEFAULT_STRATEGIES:
+		if not frappe.db.exists("Sales Response Strategy", strategy["strategy_name"]):
+			frappe.get_doc({"doctype": "Sales Response Strategy", **strategy}).insert(ignore_permissions=True)
+	for objection_type in DEFAULT_OBJECTION_TYPES:
+		if not frappe.db.exists("Sales Objection Type", objection_type["type_name"]):
+			frappe.get_doc({"doctype": "Sales Objection Type", **objection_type}).insert(
+				ignore_permissions=True
+			)
 
 
 def enroll_existing_companies():

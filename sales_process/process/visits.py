@@ -1,0 +1,228 @@
+"""Sales Visit Log: server-stamped check-in with geofence, check-out, watermarked photo."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import flt, format_datetime, now_datetime, time_diff_in_seconds
+
+from sales_process.engine import geo
+from sales_process.engine.watermark import NotAnImage, sha256, stamp
+from sales_process.process.settings import get_settings
+
+VISIT = "Sales Visit Log"
+
+
+def _point_or_refuse(latitude, longitude, what: str) -> geo.Point | None:
+	try:
+		return geo.point(latitude, longitude)
+	except geo.InvalidCoordinates as error:
+		frappe.throw(
+			_("The {0} coordinates are invalid ({1}). Let the browser read your location again.").format(
+				_(what), str(error)
+			),
+			title=_("Invalid Location"),
+		)
+
+
+def site_address(visit) -> str | None:
+	"""The visit's address, or the party's primary (else any) address."""
+	if visit.address:
+		return visit.address
+	address = frappe.qb.DocType("Address")
+	link = frappe.qb.DocType("Dynamic Link")
+	rows = (
+		frappe.qb.from_(address)
+		.join(link)
+		.on(link.parent == address.name)
+		.select(address.name)
+		.where(
+			(link.parenttype == "Address")
+			& (link.link_doctype == visit.party_type)
+			& (link.link_name == visit.party)
+			& (address.disabled == 0)
+		)
+		.orderby(address.is_primary_address, order=frappe.qb.desc)
+		.limit(1)
+		.run()
+	)
+	return rows[0][0] if rows else None
+
+
+def site_point(address: str | None) -> geo.Point | None:
+	if not address:
+		return None
+	values = frappe.db.get_value("Address", address, ["sp_latitude", "sp_longitude"], as_dict=True)
+	if not values or (not values.sp_latitude and not values.sp_longitude):
+		return None
+	try:
+		return geo.point(values.sp_latitude, values.sp_longitude)
+	except geo.InvalidCoordinates:
+		return None
+
+
+def previous_check_in(visit) -> geo.Fix | None:
+	table = frappe.qb.DocType(VISIT)
+	rows = (
+		frappe.qb.from_(table)
+		.select(table.check_in_latitude, table.check_in_longitude, table.check_in_time)
+		.where((table.rep == visit.rep) & (table.name != visit.name) & table.check_in_time.isnotnull())
+		.orderby(table.check_in_time, order=frappe.qb.desc)
+		.limit(1)
+		.run(as_dict=True)
+	)
+	if not rows:
+		return None
+	row = rows[0]
+	return geo.Fix(geo.Point(row.check_in_latitude, row.check_in_longitude), row.check_in_time)
+
+
+def deal_stage(visit) -> str | None:
+	if visit.reference_doctype == "Opportunity" and visit.reference_name:
+		return frappe.db.get_value("Opportunity", visit.reference_name, "sales_stage")
+	return None
+
+
+def check_in(visit, latitude, longitude, accuracy=None, device=None):
+	"""Stamp the check-in: server time, server-computed distance and geofence, plausibility flags."""
+	if visit.check_in_time:
+		frappe.throw(
+			_("Visit {0} was checked in at {1}; a check-in cannot be repeated.").format(
+				visit.name, format_datetime(visit.check_in_time)
+			)
+		)
+	device_point = _point_or_refuse(latitude, longitude, "device")
+	if device_point is None:
+		frappe.throw(
+			_("No location was received. Allow this site to use your location, then tap Check In again."),
+			title=_("Location Needed"),
+		)
+	settings = get_settings()
+	radius = flt(settings.geofence_radius_m) or 500
+	address = site_address(visit)
+	check = geo.geofence(device_point, site_point(address), radius)
+	if check.result == geo.OUTSIDE and settings.outside_geofence == "Refuse":
+		frappe.throw(
+			_(
+				"You are {0} m from {1}; check in within {2} m of the site. If the address is wrong, ask a Sales Manager to correct its location."
+			).format(int(check.distance_m), address, int(radius)),
+			title=_("Outside the Geofence"),
+		)
+
+	now = now_datetime()
+	visit.rep = visit.rep or frappe.session.user
+	flags = []
+	if check.result == geo.OUTSIDE:
+		flags.append(
+			_("Checked in {0} m from the site (limit {1} m).").format(int(check.distance_m), int(radius))
+		)
+	if check.result == geo.NO_SITE_LOCATION:
+		flags.append(
+			_("The site has no location: add latitude and longitude to address {0}.").format(address or "-")
+		)
+	accuracy = flt(accuracy) if accuracy not in (None, "") else None
+	if geo.accuracy_too_poor(accuracy, flt(settings.max_accuracy_m) or 100):
+		flags.append(
+			_("GPS accuracy {0} m is worse than the accepted {1} m.").format(
+				"?" if accuracy is None else int(accuracy), int(flt(settings.max_accuracy_m) or 100)
+			)
+		)
+	current = geo.Fix(device_point, now)
+	previous = previous_check_in(visit)
+	speed = geo.travel_speed_kmh(previous, current) if previous else None
+	if previous and geo.impossible_travel(
+		previous, current, flt(settings.max_speed_kmh) or 200, tolerance_m=radius
+	):
+		flags.append(
+			_("Impossible travel since the previous check-in ({0} km/h).").format(
+				"∞" if speed == float("inf") else int(speed)
+			)
+		)
+
+	visit.update(
+		{
+			"check_in_time": now,
+			"check_in_latitude": device_point.latitude,
+			"check_in_longitude": device_point.longitude,
+			"check_in_accuracy": accuracy,
+			"device": (device or _user_agent())[:500],
+			"address": address,
+			"distance_m": check.distance_m,
+			"geofence_result": check.result,
+			"travel_speed_kmh": None if speed in (None, float("inf")) else round(speed, 1),
+			"needs_review": int(bool(flags)),
+			"flags_note": "\n".join(flags),
+			"stage_before": deal_stage(visit),
+			"status": "Checked In",
+		}
+	)
+	_system_save(visit)
+
+
+def check_out(visit):
+	if not visit.check_in_time:
+		frappe.throw(_("Check in to visit {0} before checking out.").format(visit.name))
+	if visit.check_out_time:
+		frappe.throw(_("Visit {0} is already checked out.").format(visit.name))
+	now = now_datetime()
+	visit.check_out_time = now
+	visit.duration = max(time_diff_in_seconds(now, visit.check_in_time), 0)
+	visit.stage_after = deal_stage(visit)
+	visit.status = "Checked Out"
+	_system_save(visit)
+
+
+def add_photo(visit, file_url: str):
+	"""Keep the original's SHA-256 and a watermarked copy; the photo can never be swapped."""
+	if visit.photo or visit.photo_sha256:
+		frappe.throw(_("Visit {0} already has its photo; it cannot be replaced.").format(visit.name))
+	if not visit.check_in_time:
+		frappe.throw(_("Check in first: the photo is stamped with the check-in location."))
+	file_name = frappe.db.get_value(
+		"File", {"file_url": file_url, "attached_to_doctype": VISIT, "attached_to_name": visit.name}
+	)
+	if not file_name:
+		frappe.throw(_("Upload the photo to visit {0} itself.").format(visit.name))
+	original = frappe.get_doc("File", file_name)
+	content = original.get_content()
+	content = content if isinstance(content, bytes) else content.encode()
+	lines = [
+		f"{format_datetime(now_datetime(), 'yyyy-MM-dd HH:mm:ss')} · {visit.rep}",
+		f"{visit.check_in_latitude:.6f}, {visit.check_in_longitude:.6f}"
+		+ (f" · {int(visit.distance_m)} m" if visit.distance_m is not None else ""),
+		f"{visit.name} · {(visit.device or '')[:60]}",
+	]
+	try:
+		stamped = stamp(content, lines)
+	except NotAnImage:
+		frappe.throw(
+			_("{0} is not a photo. Take or choose a picture (JPEG or PNG).").format(original.file_name),
+			title=_("Not an Image"),
+		)
+	copy = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"{visit.name}-stamped.jpg",
+			"attached_to_doctype": VISIT,
+			"attached_to_name": visit.name,
+			"attached_to_field": "photo",
+			"content": stamped,
+			"is_private": 1,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.set_value("File", file_name, {"attached_to_field": "photo_original"}, update_modified=False)
+	visit.photo = copy.file_url
+	visit.photo_original = original.file_url
+	visit.photo_sha256 = sha256(content)
+	_system_save(visit)
+
+
+def _user_agent() -> str:
+	# the browser the check-in came from; none in background jobs and tests
+	request = getattr(frappe.local, "request", None)
+	return (request.headers.get("User-Agent") if request else None) or ""
+
+
+def _system_save(visit):
+	visit.flags.sp_system_write = True
+	visit.save(ignore_permissions=True)

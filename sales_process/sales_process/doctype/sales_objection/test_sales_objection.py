@@ -1,0 +1,76 @@
+import frappe
+
+from sales_process.testing import SalesProcessTestCase, enroll, make_opportunity, records, test_company
+
+
+def _objection(opportunity, words, **fields):
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Objection",
+			"reference_doctype": "Opportunity",
+			"reference_name": opportunity,
+			"customer_words": words,
+			**fields,
+		}
+	).insert()
+
+
+class TestSalesObjection(SalesProcessTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = test_company()
+		enroll(cls.company)
+
+	def test_the_type_is_suggested_from_the_customers_words(self):
+		opportunity = make_opportunity(self.company)
+		objection = _objection(opportunity.name, "你们的报价太贵了")
+		self.assertEqual((objection.objection_type, objection.suggested), ("Too Expensive", 1))
+		self.assertEqual(objection.strategy, "Value Over Price")  # the type's default strategy
+		self.assertEqual(objection.customer, opportunity.party_name)
+		english = _objection(opportunity.name, "Honestly it is TOO EXPENSIVE for this year")
+		self.assertEqual(english.objection_type, "Too Expensive")
+
+	def test_the_rep_corrects_a_wrong_suggestion(self):
+		opportunity = make_opportunity(self.company)
+		objection = _objection(opportunity.name, "太贵了,而且要招标")
+		objection.objection_type = "Must Go to Tender"
+		objection.save()
+		self.assertEqual(objection.suggested, 0)
+
+	def test_words_matching_nothing_leave_the_type_to_the_rep(self):
+		objection = _objection(make_opportunity(self.company).name, "let me think about the colour")
+		self.assertFalse(objection.objection_type)
+		self.assertEqual(objection.suggested, 0)
+
+	def test_a_risk_objection_raises_one_signal_and_its_checkpoint(self):
+		opportunity = make_opportunity(self.company)
+		first = _objection(opportunity.name, "这个项目必须走招标")
+		second = _objection(opportunity.name, "tender next month")
+		self.assertEqual(first.objection_type, "Must Go to Tender")
+		self.assertTrue(first.risk_signal)
+		self.assertEqual(
+			frappe.db.get_value("Sales Objection", second.name, "risk_signal"), first.risk_signal
+		)
+		(record,) = records(opportunity.name, "Risk Pre-registration")
+		self.assertEqual(record.trigger_key, f"risk:{first.risk_signal}")
+
+	def test_strategy_statistics_count_deals_and_wins(self):
+		strategy = frappe.get_doc(
+			{
+				"doctype": "Sales Response Strategy",
+				"strategy_name": "_SP Free Trial",
+				"applies_to": "Objection",
+			}
+		).insert()
+		won = make_opportunity(self.company)
+		lost = make_opportunity(self.company)
+		_objection(won.name, "too expensive", strategy=strategy.name)
+		_objection(won.name, "still too expensive", strategy=strategy.name)
+		_objection(lost.name, "too expensive", strategy=strategy.name)
+		frappe.db.set_value("Opportunity", won.name, "status", "Converted")
+		objection = _objection(lost.name, "far too expensive")
+		objection.strategy = strategy.name
+		objection.save()
+		strategy.reload()
+		self.assertEqual((strategy.times_used, strategy.times_won, strategy.win_rate), (2, 1, 50))

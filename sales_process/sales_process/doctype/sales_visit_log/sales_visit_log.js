@@ -1,0 +1,132 @@
+// A visit on a phone: Check In (browser location, stamped by the server), photo, objection, Check Out.
+frappe.ui.form.on("Sales Visit Log", {
+	refresh(frm) {
+		if (frm.is_new()) return;
+		if (!frm.doc.check_in_time) {
+			frm.add_custom_button(__("Check In"), () => sales_process_visit.check_in(frm)).addClass("btn-primary");
+			return;
+		}
+		if (!frm.doc.photo) {
+			frm.add_custom_button(__("Add Photo"), () => sales_process_visit.add_photo(frm));
+		}
+		frm.add_custom_button(__("Record Objection"), () => sales_process_visit.objection_dialog(frm));
+		if (!frm.doc.check_out_time) {
+			frm.add_custom_button(__("Check Out"), () =>
+				frappe.call({
+					method: "sales_process.api.check_out",
+					args: { visit: frm.doc.name },
+					freeze: true,
+					callback: () => frm.reload_doc(),
+				})
+			).addClass("btn-primary");
+		}
+		if (frm.doc.needs_review) {
+			frm.dashboard.set_headline_alert(frappe.utils.escape_html(frm.doc.flags_note || ""), "orange");
+		}
+	},
+});
+
+const sales_process_visit = {
+	check_in(frm) {
+		if (!navigator.geolocation) {
+			frappe.msgprint(__("This browser cannot share its location. Use a phone browser with location enabled."));
+			return;
+		}
+		frappe.dom.freeze(__("Reading your location…"));
+		navigator.geolocation.getCurrentPosition(
+			(position) => {
+				frappe.dom.unfreeze();
+				frappe.call({
+					method: "sales_process.api.check_in",
+					args: {
+						visit: frm.doc.name,
+						latitude: position.coords.latitude,
+						longitude: position.coords.longitude,
+						accuracy: position.coords.accuracy,
+					},
+					freeze: true,
+					callback: ({ message }) => {
+						frappe.show_alert({
+							message: __("Checked in: {0}", [__(message.geofence_result)]),
+							indicator: message.needs_review ? "orange" : "green",
+						});
+						frm.reload_doc();
+					},
+				});
+			},
+			(error) => {
+				frappe.dom.unfreeze();
+				frappe.msgprint(
+					__("Your location could not be read ({0}). Allow location access for this site, then tap Check In again.", [
+						error.message,
+					])
+				);
+			},
+			{ enableHighAccuracy: true, timeout: 20000, maximumAge: 0 }
+		);
+	},
+
+	add_photo(frm) {
+		new frappe.ui.FileUploader({
+			doctype: frm.doctype,
+			docname: frm.doc.name,
+			make_attachments_public: false,
+			disable_file_browser: true,
+			allow_multiple: false,
+			restrictions: { allowed_file_types: ["image/*"] },
+			on_success(file) {
+				frappe.call({
+					method: "sales_process.api.add_visit_photo",
+					args: { visit: frm.doc.name, file_url: file.file_url },
+					freeze: true,
+					callback: () => frm.reload_doc(),
+				});
+			},
+		});
+	},
+
+	objection_dialog(frm) {
+		const dialog = new frappe.ui.Dialog({
+			title: __("Record Objection"),
+			fields: [
+				{ fieldname: "customer_words", fieldtype: "Small Text", label: __("What the Customer Said"), reqd: 1 },
+				{
+					fieldname: "objection_type",
+					fieldtype: "Link",
+					options: "Sales Objection Type",
+					label: __("Objection Type"),
+					description: __("Suggested from the words; change it if it is wrong."),
+				},
+				{ fieldname: "strategy", fieldtype: "Link", options: "Sales Response Strategy", label: __("Response Strategy") },
+			],
+			primary_action_label: __("Save"),
+			primary_action(values) {
+				frappe.db
+					.insert({
+						doctype: "Sales Objection",
+						reference_doctype: frm.doc.reference_doctype || "Opportunity",
+						reference_name: frm.doc.reference_name,
+						visit: frm.doc.name,
+						source: "Visit",
+						...values,
+					})
+					.then((doc) => {
+						dialog.hide();
+						frappe.show_alert({ message: __("Objection {0} recorded", [doc.name]), indicator: "green" });
+						frm.reload_doc();
+					});
+			},
+		});
+		dialog.fields_dict.customer_words.$input.on(
+			"change",
+			frappe.utils.debounce(() => {
+				const text = dialog.get_value("customer_words");
+				if (!text || dialog.get_value("objection_type")) return;
+				frappe
+					.xcall("sales_process.api.suggest_objection_type", { text })
+					.then((suggestion) => suggestion && dialog.set_value("objection_type", suggestion));
+			}, 300)
+		);
+		dialog.show();
+	},
+};

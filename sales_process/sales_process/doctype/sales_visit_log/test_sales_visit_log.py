@@ -1,0 +1,215 @@
+import hashlib
+
+import frappe
+from frappe.utils import add_to_date, now_datetime
+
+from sales_process import api
+from sales_process.testing import (
+	SalesProcessTestCase,
+	enroll,
+	jpeg_bytes,
+	make_customer,
+	make_opportunity,
+	make_site_address,
+	make_user,
+	make_visit,
+	records,
+	test_company,
+	upload_to,
+)
+
+PLANT = (29.8683, 121.5440)
+NEAR = (29.8700, 121.5450)  # about 210 m away
+FAR = (29.8800, 121.5440)  # about 1.3 km away
+REP = "sp-visit-rep@example.com"
+OTHER = "sp-visit-other@example.com"
+MANAGER = "sp-visit-manager@example.com"
+
+
+class TestSalesVisitLog(SalesProcessTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = test_company()
+		enroll(cls.company)
+		make_user(REP, ["Sales User"])
+		make_user(OTHER, ["Sales User"])
+		make_user(MANAGER, ["Sales User", "Sales Manager"])
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		self._policy("Flag for Manager")
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def _policy(self, policy):
+		frappe.db.set_single_value("Sales Process Settings", "outside_geofence", policy)
+		frappe.clear_document_cache("Sales Process Settings", "Sales Process Settings")
+
+	def _customer_with_site(self, point=PLANT):
+		customer = make_customer()
+		make_site_address("Customer", customer, *point) if point else None
+		return customer
+
+	def test_check_in_inside_the_geofence_is_stamped_by_the_server(self):
+		frappe.set_user(REP)
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *NEAR, accuracy=15)
+		visit.reload()
+		self.assertEqual((visit.status, visit.geofence_result, visit.rep), ("Checked In", "Inside", REP))
+		self.assertAlmostEqual(visit.distance_m, 210, delta=15)
+		self.assertLess(abs((visit.check_in_time - now_datetime()).total_seconds()), 120)
+		self.assertFalse(visit.needs_review)
+
+	def test_outside_is_flagged_for_the_manager_or_refused_by_setting(self):
+		customer = self._customer_with_site()
+		visit = make_visit(customer)
+		api.check_in(visit.name, *FAR, accuracy=10)
+		visit.reload()
+		self.assertEqual(visit.geofence_result, "Outside")
+		self.assertTrue(visit.needs_review)
+		self.assertIn("m from the site", visit.flags_note)
+
+		self._policy("Refuse")
+		refused = make_visit(customer)
+		with self.assertRaises(frappe.ValidationError) as refusal:
+			api.check_in(refused.name, *FAR, accuracy=10)
+		self.assertIn("check in within 500 m", str(refusal.exception))
+		self.assertIsNone(frappe.db.get_value("Sales Visit Log", refused.name, "check_in_time"))
+
+	def test_a_customer_without_a_site_location_is_flagged(self):
+		visit = make_visit(self._customer_with_site(point=None))
+		api.check_in(visit.name, *NEAR, accuracy=10)
+		visit.reload()
+		self.assertEqual(visit.geofence_result, "No Site Location")
+		self.assertTrue(visit.needs_review)
+
+	def test_bad_coordinates_and_a_second_check_in_are_refused(self):
+		visit = make_visit(self._customer_with_site())
+		with self.assertRaises(frappe.ValidationError) as refusal:
+			api.check_in(visit.name, 123.0, 10.0)
+		self.assertIn("latitude 123.0 is outside", str(refusal.exception))
+		with self.assertRaises(frappe.ValidationError):
+			api.check_in(visit.name, None, None)
+		api.check_in(visit.name, *NEAR, accuracy=10)
+		with self.assertRaises(frappe.ValidationError):
+			api.check_in(visit.name, *NEAR, accuracy=10)
+
+	def test_poor_accuracy_and_impossible_travel_are_flagged(self):
+		frappe.set_user(REP)
+		first = make_visit(self._customer_with_site())
+		api.check_in(first.name, *NEAR, accuracy=10)
+		frappe.set_user("Administrator")
+		frappe.db.set_value(
+			"Sales Visit Log", first.name, "check_in_time", add_to_date(now_datetime(), minutes=-10)
+		)
+		frappe.set_user(REP)
+		hangzhou = (30.2741, 120.1551)  # 140 km in 10 minutes
+		second = make_visit(self._customer_with_site(point=hangzhou))
+		api.check_in(second.name, *hangzhou, accuracy=450)
+		second.reload()
+		self.assertTrue(second.needs_review)
+		self.assertIn("Impossible travel", second.flags_note)
+		self.assertIn("GPS accuracy 450 m", second.flags_note)
+		self.assertGreater(second.travel_speed_kmh, 500)
+
+	def test_nobody_edits_check_in_data_after_the_fact(self):
+		frappe.set_user(REP)
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *NEAR, accuracy=10)
+		visit.reload()
+		for fieldname, value in (
+			("check_in_time", add_to_date(now_datetime(), hours=-3)),
+			("distance_m", 1),
+			("rep", OTHER),
+		):
+			visit.reload()
+			visit.set(fieldname, value)
+			with self.assertRaises(frappe.PermissionError):
+				visit.save()
+		forged = frappe.get_doc(
+			{
+				"doctype": "Sales Visit Log",
+				"party_type": "Customer",
+				"party": self._customer_with_site(),
+				"check_in_time": add_to_date(now_datetime(), hours=-5),
+				"geofence_result": "Inside",
+				"rep": OTHER,
+			}
+		).insert()
+		self.assertEqual((forged.check_in_time, forged.geofence_result, forged.rep), (None, None, REP))
+
+	def test_photo_is_watermarked_hashed_and_cannot_be_swapped(self):
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *NEAR, accuracy=10)
+		original = jpeg_bytes()
+		url = upload_to("Sales Visit Log", visit.name, original, "site.jpg")
+		api.add_visit_photo(visit.name, url)
+		visit.reload()
+		self.assertEqual(visit.photo_sha256, hashlib.sha256(original).hexdigest())
+		self.assertTrue(visit.photo.startswith("/private/files/") and visit.photo != visit.photo_original)
+		stamped = frappe.get_doc("File", {"file_url": visit.photo}).get_content()
+		self.assertNotEqual(stamped, original)
+		again = upload_to("Sales Visit Log", visit.name, jpeg_bytes(100, 100), "other.jpg")
+		with self.assertRaises(frappe.ValidationError) as refusal:
+			api.add_visit_photo(visit.name, again)
+		self.assertIn("cannot be replaced", str(refusal.exception))
+
+	def test_a_file_that_is_not_an_image_is_refused_clearly(self):
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *NEAR, accuracy=10)
+		url = upload_to("Sales Visit Log", visit.name, b"%PDF-1.7 contract", "contract.pdf")
+		with self.assertRaises(frappe.ValidationError) as refusal:
+			api.add_visit_photo(visit.name, url)
+		self.assertIn("contract.pdf is not a photo", str(refusal.exception))
+		self.assertFalse(frappe.db.get_value("Sales Visit Log", visit.name, "photo"))
+
+	def test_check_out_records_duration_and_the_stage_after(self):
+		customer = self._customer_with_site()
+		opportunity = make_opportunity(self.company, customer, stage="Qualification")
+		visit = make_visit(customer, opportunity.name)
+		api.check_in(visit.name, *NEAR, accuracy=10)
+		frappe.db.set_value(
+			"Sales Visit Log", visit.name, "check_in_time", add_to_date(now_datetime(), minutes=-45)
+		)
+		frappe.db.set_value("Opportunity", opportunity.name, "sales_stage", "Needs Analysis")
+		api.check_out(visit.name)
+		visit.reload()
+		self.assertEqual((visit.stage_before, visit.stage_after), ("Qualification", "Needs Analysis"))
+		self.assertAlmostEqual(visit.duration, 45 * 60, delta=120)
+
+	def test_a_risk_word_in_the_summary_raises_a_signal_and_its_checkpoint(self):
+		customer = self._customer_with_site()
+		opportunity = make_opportunity(self.company, customer)
+		visit = make_visit(customer, opportunity.name)
+		visit.summary = "技术上认可,但客户说今年预算不足,要等明年"
+		visit.save()
+		visit.reload()
+		self.assertEqual(visit.suggested_objection_type, "Budget Insufficient")
+		signal = frappe.get_all(
+			"Sales Risk Signal",
+			filters={"reference_name": opportunity.name},
+			fields=["name", "risk_type", "detected_in"],
+		)
+		self.assertEqual(
+			[(s.risk_type, s.detected_in) for s in signal], [("Budget Insufficient", visit.name)]
+		)
+		(record,) = records(opportunity.name, "Risk Pre-registration")
+		self.assertEqual(record.trigger_key, f"risk:{signal[0].name}")
+
+	def test_a_rep_sees_own_visits_and_a_manager_sees_all(self):
+		frappe.set_user(REP)
+		own = make_visit(self._customer_with_site())
+		frappe.set_user(OTHER)
+		other = make_visit(self._customer_with_site())
+		frappe.set_user(REP)
+		visible = set(frappe.get_list("Sales Visit Log", pluck="name", limit=0))
+		self.assertIn(own.name, visible)
+		self.assertNotIn(other.name, visible)
+		with self.assertRaises(frappe.PermissionError):
+			api.check_in(other.name, *NEAR, accuracy=10)
+		frappe.set_user(MANAGER)
+		self.assertTrue(
+			{own.name, other.name} <= set(frappe.get_list("Sales Visit Log", pluck="name", limit=0))
+		)

@@ -197,8 +197,8 @@ def claim_attachment(record, file_url: str):
 	"""Use a file uploaded to this record as its evidence; a file of another document is refused.
 
 	Marking the File as the record's `attachment` keeps Frappe from making a
-	second (public) File for the field when the record is saved; a public
-	upload is made private (its URL changes to /private/files/...).
+	second (public) File for the field when the record is saved. Public uploads
+	are refused: evidence is private.
 	"""
 	file_name = frappe.db.get_value(
 		"File", {"file_url": file_url, "attached_to_doctype": RECORD, "attached_to_name": record.name}
@@ -210,15 +210,16 @@ def claim_attachment(record, file_url: str):
 			).format(frappe.bold(_(record.checkpoint)), frappe.utils.escape_html(file_url)),
 			title=_("Evidence Missing"),
 		)
+	if not frappe.db.get_value("File", file_name, "is_private"):
+		# flipping it to private would also move every other File with the same content
+		frappe.throw(
+			_("Evidence must be private: upload {0} again with “Private” ticked.").format(
+				frappe.utils.escape_html(file_url)
+			),
+			title=_("Evidence Missing"),
+		)
 	frappe.db.set_value("File", file_name, "attached_to_field", "attachment", update_modified=False)
-	file = frappe.get_doc("File", file_name)
-	if not file.is_private:
-		# evidence stays private even if the uploader's lock was opened; moving the
-		# file rewrites the record's attachment in the database, so take its new stamp
-		file.is_private = 1
-		file.save(ignore_permissions=True)
-		record.modified = frappe.db.get_value(RECORD, record.name, "modified")
-	record.attachment = file.file_url
+	record.attachment = file_url
 
 
 def latest_attachment(record) -> str | None:

@@ -86,6 +86,8 @@ CUSTOM_FIELDS = {
 			"label": "Purchase History Match",
 			"insert_after": "order_type",
 			"read_only": 1,
+			# 0 also stands for "no purchase history to compare", which is not a result to show
+			"depends_on": "eval:doc.sp_match_ratio",
 			"no_copy": 1,
 			"allow_on_submit": 1,
 			"description": "Share of the quoted items this customer bought before (Sales Orders and Sales Invoices).",

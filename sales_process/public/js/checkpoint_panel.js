@@ -12,6 +12,8 @@ sales_process.INDICATORS = {
 	Waived: "gray",
 	Cancelled: "gray",
 };
+// comfortable touch targets on phones
+$("<style>.sp-checkpoints .sp-tap, .sp-tap { min-height: 40px; min-width: 88px; }</style>").appendTo("head");
 sales_process.CONCERNS = ["Price", "Quality", "Delivery", "Service", "Technology", "Brand", "Relationship", "Other"];
 
 sales_process.fetch_panel = function (frm, draw) {
@@ -25,18 +27,35 @@ sales_process.fetch_panel = function (frm, draw) {
 
 sales_process.capitalized = (text) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : text);
 
+// "in 5 hours" / "3 days ago", from two times in the same (user) time zone, so a
+// browser whose clock zone differs from the site's cannot shift it.
+sales_process.relative = function (value) {
+	const then = moment(frappe.datetime.convert_to_user_tz(value));
+	const now = moment(frappe.datetime.now_datetime());
+	const minutes = Math.round(Math.abs(then.diff(now, "minutes")));
+	let span;
+	if (minutes < 60) span = __("{0} minutes", [minutes]);
+	else if (minutes < 48 * 60) span = __("{0} hours", [Math.round(minutes / 60)]);
+	else span = __("{0} days", [Math.round(minutes / 1440)]);
+	return then.isAfter(now) ? __("in {0}", [span]) : __("{0} ago", [span]);
+};
+
 sales_process.when = function (row) {
 	const esc = frappe.utils.escape_html;
-	const at = (value) => {
-		const local = frappe.datetime.convert_to_user_tz(value);
-		return `${frappe.datetime.str_to_user(local)} (${moment(local).fromNow()})`;
-	};
+	const at = (value) =>
+		`${frappe.datetime.str_to_user(frappe.datetime.convert_to_user_tz(value))} (${sales_process.relative(value)})`;
 	if (row.status === "Waived") {
 		return `${__("Waived by {0}", [esc(row.waived_by || "")])}: ${esc(row.waiver_reason || "")}`;
 	}
 	if (row.completed_on) return `${__("Completed")} ${at(row.completed_on)}`;
 	if (row.due_on) return `${__("Due")} ${at(row.due_on)}`;
 	return "";
+};
+
+// Complete from the panel or the record's own form: competitor checkpoints use the response dialog.
+sales_process.complete = function (frm, row, deal) {
+	if (row.needs_competitor_response) sales_process.competitor_dialog(frm, row.competitor, deal);
+	else sales_process.complete_dialog(frm, row);
 };
 
 sales_process.draw_panel = function (frm, $wrapper, panel) {
@@ -71,15 +90,11 @@ sales_process.draw_panel = function (frm, $wrapper, panel) {
 		</div>`).appendTo($panel);
 		const $actions = $row.find(".sp-actions");
 		if (!sales_process.OPEN.includes(row.status)) return;
-		$(`<button class="btn btn-sm btn-primary">${__("Complete")}</button>`)
+		$(`<button class="btn btn-primary sp-tap">${__("Complete")}</button>`)
 			.appendTo($actions)
-			.on("click", () =>
-				row.needs_competitor_response
-					? sales_process.competitor_dialog(frm, row.competitor)
-					: sales_process.complete_dialog(frm, row)
-			);
+			.on("click", () => sales_process.complete(frm, row));
 		if (row.can_waive) {
-			$(`<button class="btn btn-sm btn-default">${__("Waive")}</button>`)
+			$(`<button class="btn btn-default sp-tap">${__("Waive")}</button>`)
 				.appendTo($actions)
 				.on("click", () => sales_process.waive_dialog(frm, row));
 		}
@@ -90,12 +105,14 @@ sales_process.draw_panel = function (frm, $wrapper, panel) {
 // ERPNext shows an Opportunity's competitors only once it is lost; reps name them here.
 sales_process.add_competitor_button = function (frm, $wrapper) {
 	if (frm.doctype !== "Opportunity" || !frm.perm[0]?.write) return;
-	$(`<button class="btn btn-sm btn-default" style="margin-top: var(--margin-sm)">${__("Record a Competitor")}</button>`)
+	$(`<button class="btn btn-default sp-tap" style="margin-top: var(--margin-sm)">${__("Record a Competitor")}</button>`)
 		.appendTo($wrapper)
 		.on("click", () => sales_process.competitor_dialog(frm));
 };
 
-sales_process.competitor_dialog = function (frm, competitor) {
+// `deal` defaults to the form's own document (the Opportunity).
+sales_process.competitor_dialog = function (frm, competitor, deal) {
+	deal = deal || { doctype: frm.doctype, name: frm.doc.name };
 	const dialog = new frappe.ui.Dialog({
 		title: __("Competitor Response"),
 		fields: [
@@ -114,7 +131,7 @@ sales_process.competitor_dialog = function (frm, competitor) {
 		primary_action(values) {
 			frappe.call({
 				method: "sales_process.api.record_competitor",
-				args: { reference_doctype: frm.doctype, reference_name: frm.doc.name, ...values },
+				args: { reference_doctype: deal.doctype, reference_name: deal.name, ...values },
 				freeze: true,
 				callback: () => {
 					dialog.hide();
@@ -172,6 +189,8 @@ sales_process.complete_dialog = function (frm, row) {
 			});
 		},
 	});
+	// a refused completion keeps the uploaded file on the record: show it when reopened
+	dialog.onhide = () => frm.reload_doc();
 	// evidence belongs to the checkpoint record and stays private
 	if (dialog.fields_dict.attachment) {
 		dialog.fields_dict.attachment.df.options = {
@@ -210,6 +229,8 @@ sales_process.setup_selling_form = function (doctype) {
 			frm.sp_checkpoint_section && frm.sp_checkpoint_section.remove();
 			frm.sp_checkpoint_section = null;
 			sales_process.fetch_panel(frm, (panel) => {
+				// two refreshes right after the first save can both answer: keep one section
+				frm.layout.wrapper.find(".sp-document-checkpoints").remove();
 				if (!panel || !panel.records.length) return;
 				const $section = $(`<div class="form-dashboard-section sp-document-checkpoints" style="padding: var(--padding-md)">
 					<div class="section-head">${__("Checkpoints")}</div>

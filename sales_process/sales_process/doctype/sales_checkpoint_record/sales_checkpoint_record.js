@@ -8,7 +8,8 @@ frappe.ui.form.on("Sales Checkpoint Record", {
 			callback: ({ message }) => {
 				const row = (message.records || []).find((r) => r.name === frm.doc.name);
 				if (!row) return;
-				frm.add_custom_button(__("Complete"), () => sales_process.complete_dialog(frm, row)).addClass("btn-primary");
+				const deal = { doctype: frm.doc.reference_doctype, name: frm.doc.reference_name };
+				frm.add_custom_button(__("Complete"), () => sales_process.complete(frm, row, deal)).addClass("btn-primary");
 				if (row.can_waive) frm.add_custom_button(__("Waive"), () => sales_process.waive_dialog(frm, row));
 			},
 		});

@@ -97,18 +97,26 @@ class TestSalesCheckpointRecord(SalesProcessTestCase):
 				"is_private": 0,
 			}
 		).insert(ignore_permissions=True)
-		api.complete_checkpoint(
-			record.name, summary="Signed requirement confirmed", attachment=public.file_url
-		)
-		record.reload()
-		self.assertTrue(record.attachment.startswith("/private/files/"))
+		with self.assertRaises(frappe.ValidationError) as refusal:
+			api.complete_checkpoint(
+				record.name, summary="Signed requirement confirmed", attachment=public.file_url
+			)
+		self.assertIn("Evidence must be private", str(refusal.exception))
+		self.assertEqual(frappe.db.get_value("File", public.name, "is_private"), 0)  # left as it was
+
+		private = attach_file(record.name)
+		api.complete_checkpoint(record.name, summary="Signed requirement confirmed", attachment=private)
 		files = frappe.get_all(
 			"File",
-			filters={"attached_to_doctype": "Sales Checkpoint Record", "attached_to_name": record.name},
+			filters={
+				"attached_to_doctype": "Sales Checkpoint Record",
+				"attached_to_name": record.name,
+				"attached_to_field": "attachment",
+			},
 			fields=["file_url", "is_private"],
 		)
-		# one file, private: no public copy made for the Attach field
-		self.assertEqual([(f.file_url, f.is_private) for f in files], [(record.attachment, 1)])
+		# one private file for the field: Frappe made no public copy when the record was saved
+		self.assertEqual([(f.file_url, f.is_private) for f in files], [(private, 1)])
 
 	def test_missing_evidence_reads_in_the_users_language(self):
 		from sales_process.engine.evidence import EvidenceInput, missing_evidence

@@ -13,6 +13,24 @@ class SalesCompetitorResponse(Document):
 			frappe.throw(_("{0} {1} does not exist.").format(_(self.reference_doctype), self.reference_name))
 		if not self.assigned_to:
 			self.assigned_to = frappe.session.user
+		existing = frappe.db.get_value(
+			"Sales Competitor Response",
+			{
+				"reference_doctype": self.reference_doctype,
+				"reference_name": self.reference_name,
+				"competitor": self.competitor,
+				"name": ("!=", self.name),
+			},
+		)
+		if existing:
+			frappe.throw(
+				_("{0} already has a response to {1}: open {2} to update it.").format(
+					self.reference_name,
+					frappe.bold(self.competitor),
+					frappe.utils.get_link_to_form(self.doctype, existing),
+				),
+				frappe.DuplicateEntryError,
+			)
 
 	def on_update(self):
 		"""Filling the form is the evidence: complete the deal's open competitor checkpoints it satisfies.

@@ -36,6 +36,20 @@ class TestSalesCompetitorResponse(SalesProcessTestCase):
 			statuses, {"competitor:_SP Globex": "Completed", "competitor:_SP Initech": "Pending"}
 		)
 
+	def test_one_response_per_competitor_and_deal(self):
+		opportunity = make_opportunity(self.company)
+		response = {
+			"doctype": "Sales Competitor Response",
+			"reference_doctype": "Opportunity",
+			"reference_name": opportunity.name,
+			"competitor": "_SP Globex",
+			"customer_concern": "Price",
+			"our_advantages": "Service",
+		}
+		frappe.get_doc(response).insert()
+		with self.assertRaises(frappe.DuplicateEntryError):
+			frappe.get_doc(response).insert()
+
 	def test_a_response_must_point_to_an_existing_deal(self):
 		with self.assertRaises(frappe.ValidationError):
 			frappe.get_doc(

@@ -52,6 +52,9 @@ doc_events = {
 	"Address": {
 		"validate": "sales_process.events.address.validate",
 	},
+	"Communication": {
+		"after_insert": "sales_process.events.communication.after_insert",
+	},
 }
 
 scheduler_events = {

@@ -13,8 +13,8 @@ class SalesObjection(Document):
 			# one tap to confirm or correct: the rep sees the suggestion already filled in
 			self.objection_type = objections.suggest(self.customer_words)
 			self.suggested = int(bool(self.objection_type))
-		elif self.has_value_changed("objection_type") and not self.is_new():
-			self.suggested = 0
+		elif not self.is_new() and self.has_value_changed("objection_type"):
+			self.suggested = 0  # the rep corrected it
 		if self.objection_type and not self.strategy:
 			self.strategy = frappe.get_cached_value(
 				"Sales Objection Type", self.objection_type, "default_strategy"

@@ -59,7 +59,10 @@ doc_events = {
 
 scheduler_events = {
 	"hourly": ["sales_process.tasks.refresh_checkpoint_lights"],
-	"daily": ["sales_process.tasks.reconcile_stage_logs"],
+	"daily": [
+		"sales_process.tasks.reconcile_stage_logs",
+		"sales_process.tasks.refresh_strategy_statistics",
+	],
 }
 
 permission_query_conditions = {

@@ -65,3 +65,18 @@ def reconcile_stage_logs(now=None):
 				reference_doctype="Opportunity",
 				reference_name=row.name,
 			)
+
+
+def refresh_strategy_statistics():
+	"""Deals are won after their objections were handled: recount each strategy's uses and wins daily."""
+	from sales_process.process.objections import refresh_strategy_stats
+
+	for strategy in frappe.get_all("Sales Response Strategy", pluck="name"):
+		try:
+			refresh_strategy_stats(strategy)
+		except Exception:
+			frappe.log_error(
+				title="Sales Response Strategy statistics failed",
+				reference_doctype="Sales Response Strategy",
+				reference_name=strategy,
+			)

@@ -468,6 +468,33 @@ def settle_auto_verified(
 	return remaining
 
 
+def settle_started_by(reference_doctype: str, reference_name: str, trigger_key: str, note: str):
+	"""Complete the deal's open records started by `trigger_key` whose evidence is now met.
+
+	Used when the evidence lives in another document (a competitor response, a
+	risk signal's strategy): saving that document settles its checkpoint.
+	"""
+	names = frappe.get_all(
+		RECORD,
+		filters={
+			"reference_doctype": reference_doctype,
+			"reference_name": reference_name,
+			"trigger_key": trigger_key,
+			"status": ("in", RecordStatus.OPEN),
+		},
+		pluck="name",
+	)
+	if not names:
+		return
+	from sales_process.process.deals import load
+
+	deal = load(reference_doctype, reference_name)
+	for name in names:
+		record = frappe.get_doc(RECORD, name)
+		if not missing_for(record, deal):
+			auto_complete(record, deal, None, note)
+
+
 def _auto_note(match_ratio: float | None) -> str:
 	if match_ratio is None:
 		return _("Verified automatically from the deal")

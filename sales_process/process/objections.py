@@ -7,7 +7,7 @@ from frappe import _
 from frappe.query_builder.functions import Count
 
 from sales_process.engine.classify import KeywordClassifier
-from sales_process.engine.rules import RecordStatus, Trigger
+from sales_process.engine.rules import Trigger
 from sales_process.process import checkpoints, deals
 
 CLASSIFIER_CACHE_KEY = "sales_process:objection_keywords"
@@ -94,28 +94,12 @@ def settle_risk_checkpoint(signal):
 	"""Choosing a strategy is the evidence Risk Pre-registration asks for."""
 	if not signal.strategy or not signal.reference_name:
 		return
-	names = frappe.get_all(
-		checkpoints.RECORD,
-		filters={
-			"reference_doctype": signal.reference_doctype,
-			"reference_name": signal.reference_name,
-			"trigger_key": RISK_KEY_PREFIX + signal.name,
-			"status": ("in", RecordStatus.OPEN),
-		},
-		pluck="name",
+	checkpoints.settle_started_by(
+		signal.reference_doctype,
+		signal.reference_name,
+		RISK_KEY_PREFIX + signal.name,
+		_("Completed by Sales Risk Signal {0}: {1}").format(signal.name, signal.strategy),
 	)
-	if not names:
-		return
-	deal = deals.load(signal.reference_doctype, signal.reference_name)
-	for name in names:
-		record = frappe.get_doc(checkpoints.RECORD, name)
-		if not checkpoints.missing_for(record, deal):
-			checkpoints.auto_complete(
-				record,
-				deal,
-				None,
-				_("Completed by Sales Risk Signal {0}: {1}").format(signal.name, signal.strategy),
-			)
 
 
 def strategy_of_risk_key(trigger_key: str | None) -> str | None:

@@ -3,8 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from sales_process.adapters import opportunity
-from sales_process.engine.rules import RecordStatus
-from sales_process.process import checkpoints, deals
+from sales_process.process import checkpoints
 
 
 class SalesCompetitorResponse(Document):
@@ -40,26 +39,12 @@ class SalesCompetitorResponse(Document):
 		"""
 		if self.reference_doctype == opportunity.DOCTYPE:
 			opportunity.add_competitor(self.reference_name, self.competitor)
-		key = checkpoints.COMPETITOR_KEY_PREFIX + self.competitor
-		open_records = frappe.get_all(
-			checkpoints.RECORD,
-			filters={
-				"reference_doctype": self.reference_doctype,
-				"reference_name": self.reference_name,
-				"trigger_key": key,
-				"status": ("in", RecordStatus.OPEN),
-			},
-			pluck="name",
+		checkpoints.settle_started_by(
+			self.reference_doctype,
+			self.reference_name,
+			checkpoints.COMPETITOR_KEY_PREFIX + self.competitor,
+			_("Completed by Sales Competitor Response {0}").format(self.name),
 		)
-		if not open_records:
-			return
-		deal = deals.load(self.reference_doctype, self.reference_name)
-		for name in open_records:
-			record = frappe.get_doc(checkpoints.RECORD, name)
-			if not checkpoints.missing_for(record, deal):
-				checkpoints.auto_complete(
-					record, deal, None, _("Completed by Sales Competitor Response {0}").format(self.name)
-				)
 
 
 def on_doctype_update():

@@ -1,32 +1,44 @@
-// A visit on a phone: Check In (browser location, stamped by the server), photo, objection, Check Out.
+// A visit on a phone: big buttons at the top of the form for the next step —
+// Check In (browser location, stamped by the server), Add Photo, Record Objection, Check Out.
 frappe.ui.form.on("Sales Visit Log", {
 	refresh(frm) {
-		if (frm.is_new()) return;
-		if (!frm.doc.check_in_time) {
-			frm.add_custom_button(__("Check In"), () => sales_process_visit.check_in(frm)).addClass("btn-primary");
-			return;
-		}
-		if (!frm.doc.photo) {
-			frm.add_custom_button(__("Add Photo"), () => sales_process_visit.add_photo(frm));
-		}
-		frm.add_custom_button(__("Record Objection"), () => sales_process_visit.objection_dialog(frm));
-		if (!frm.doc.check_out_time) {
-			frm.add_custom_button(__("Check Out"), () =>
-				frappe.call({
-					method: "sales_process.api.check_out",
-					args: { visit: frm.doc.name },
-					freeze: true,
-					callback: () => frm.reload_doc(),
-				})
-			).addClass("btn-primary");
-		}
+		const field = frm.get_field("visit_actions");
+		field.$wrapper.empty();
 		if (frm.doc.needs_review) {
 			frm.dashboard.set_headline_alert(frappe.utils.escape_html(frm.doc.flags_note || ""), "orange");
 		}
+		if (frm.is_new() || !frm.perm[0]?.write) return;
+		const actions = [];
+		if (!frm.doc.check_in_time) {
+			actions.push([__("Check In"), "btn-primary", () => sales_process_visit.check_in(frm)]);
+		} else {
+			if (!frm.doc.photo) actions.push([__("Add Photo"), "btn-default", () => sales_process_visit.add_photo(frm)]);
+			actions.push([__("Record Objection"), "btn-default", () => sales_process_visit.objection_dialog(frm)]);
+			if (!frm.doc.check_out_time) {
+				actions.push([__("Check Out"), "btn-primary", () => sales_process_visit.check_out(frm)]);
+			}
+		}
+		const $bar = $('<div style="display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: var(--margin-md)"></div>').appendTo(
+			field.$wrapper
+		);
+		actions.forEach(([label, style, action]) =>
+			$(`<button class="btn ${style}" style="min-height: 44px; flex: 1 1 140px">${label}</button>`)
+				.appendTo($bar)
+				.on("click", action)
+		);
 	},
 });
 
 const sales_process_visit = {
+	check_out(frm) {
+		frappe.call({
+			method: "sales_process.api.check_out",
+			args: { visit: frm.doc.name },
+			freeze: true,
+			callback: () => frm.reload_doc(),
+		});
+	},
+
 	check_in(frm) {
 		if (!navigator.geolocation) {
 			frappe.msgprint(__("This browser cannot share its location. Use a phone browser with location enabled."));

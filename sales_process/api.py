@@ -85,8 +85,14 @@ def record_competitor(
 
 
 def _visit(name: str):
+	"""Only the rep who logs the visit checks in, adds the photo and checks out: nobody acts for them."""
 	visit = frappe.get_doc("Sales Visit Log", name)
 	visit.check_permission("write")
+	if visit.rep != frappe.session.user:
+		frappe.throw(
+			_("Only {0}, whose visit this is, can check in, add its photo or check out.").format(visit.rep),
+			frappe.PermissionError,
+		)
 	return visit
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import frappe
 from frappe import _
@@ -340,12 +341,25 @@ def waive(record, deal: Deal, reason: str):
 	_save_closed(record)
 
 
+IMMEDIATE_GRACE = timedelta(minutes=1)
+
+
+def on_time(record, completed_on) -> bool:
+	"""Completed by the due time; an "immediately" checkpoint met within its first minute counts too."""
+	if record.due_on is None:
+		return True
+	deadline = get_datetime(record.due_on)
+	if record.triggered_on and deadline <= get_datetime(record.triggered_on):
+		deadline = get_datetime(record.triggered_on) + IMMEDIATE_GRACE
+	return completed_on <= deadline
+
+
 def _close(record, status: str, note: str | None = None, light: bool = False):
 	now = now_datetime()
 	record.status = status
 	record.completed_by = frappe.session.user
 	record.completed_on = now
-	record.on_time = cint(record.due_on is None or now <= get_datetime(record.due_on))
+	record.on_time = cint(on_time(record, now))
 	if note:
 		record.evidence_note = note
 	if record.attachment:

@@ -26,8 +26,27 @@ def _point_or_refuse(latitude, longitude, what: str) -> geo.Point | None:
 
 
 def site_address(visit) -> str | None:
-	"""The visit's address, or the party's primary (else any) address."""
+	"""The visit's address, or the party's primary (else any) address.
+
+	An address not linked to the visited party is refused: otherwise any address
+	at the rep's own position would make every check-in "Inside".
+	"""
 	if visit.address:
+		if not frappe.db.exists(
+			"Dynamic Link",
+			{
+				"parenttype": "Address",
+				"parent": visit.address,
+				"link_doctype": visit.party_type,
+				"link_name": visit.party,
+			},
+		):
+			frappe.throw(
+				_(
+					"Address {0} is not an address of {1}. Choose one of {1}'s addresses or leave it empty."
+				).format(visit.address, visit.party),
+				title=_("Invalid Location"),
+			)
 		return visit.address
 	address = frappe.qb.DocType("Address")
 	link = frappe.qb.DocType("Dynamic Link")
@@ -190,7 +209,7 @@ def add_photo(visit, file_url: str):
 		f"{format_datetime(now_datetime(), 'yyyy-MM-dd HH:mm:ss')} · {visit.rep}",
 		f"{visit.check_in_latitude:.6f}, {visit.check_in_longitude:.6f}"
 		+ (f" · {int(visit.distance_m)} m" if visit.distance_m is not None else ""),
-		f"{visit.name} · {(visit.device or '')[:60]}",
+		f"{visit.name} · {(visit.device or '')[:90]}",
 	]
 	try:
 		stamped = stamp(content, lines)

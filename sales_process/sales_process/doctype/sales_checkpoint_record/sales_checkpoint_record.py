@@ -3,6 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from sales_process.engine.rules import RecordStatus
+from sales_process.process.guards import changed_fields
 
 # What the process stamps; nobody edits these by hand.
 SYSTEM_FIELDS = (
@@ -49,9 +50,7 @@ class SalesCheckpointRecord(Document):
 		before = self.get_doc_before_save()
 		if not before or before.status not in RecordStatus.CLOSED:
 			return
-		changed = [
-			f for f in SYSTEM_FIELDS + EVIDENCE_FIELDS if self.get(f) != before.get(f) and f not in allow
-		]
+		changed = [f for f in changed_fields(self, before, SYSTEM_FIELDS + EVIDENCE_FIELDS) if f not in allow]
 		if changed or (allow and self.status != before.status):
 			frappe.throw(
 				_("Checkpoint {0} is {1}: its evidence and status can no longer be changed.").format(
@@ -62,12 +61,11 @@ class SalesCheckpointRecord(Document):
 			)
 
 	def guard_system_fields(self):
-		before = self.get_doc_before_save()
-		changed = [f for f in SYSTEM_FIELDS if before and str(self.get(f) or "") != str(before.get(f) or "")]
+		changed = changed_fields(self, self.get_doc_before_save(), SYSTEM_FIELDS)
 		if changed:
 			frappe.throw(
 				_(
-					"{0} of a checkpoint record are set by the sales process. Use Complete or Waive in the Opportunity's checkpoint panel."
+					"These fields are set by the sales process: {0}. Use Complete or Waive in the checkpoint panel."
 				).format(", ".join(_(self.meta.get_label(f)) for f in changed)),
 				frappe.PermissionError,
 			)

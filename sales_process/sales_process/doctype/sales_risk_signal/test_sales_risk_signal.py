@@ -26,6 +26,8 @@ class TestSalesRiskSignal(SalesProcessTestCase):
 		signal.save()
 		(record,) = records(opportunity.name, "Risk Pre-registration")
 		self.assertEqual(record.status, "Completed")
+		# "immediately" met within its first minute is on time
+		self.assertTrue(frappe.db.get_value("Sales Checkpoint Record", record.name, "on_time"))
 
 	def test_only_risk_types_can_be_signals(self):
 		with self.assertRaises(frappe.ValidationError) as refusal:

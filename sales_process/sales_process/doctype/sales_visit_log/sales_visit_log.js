@@ -1,13 +1,25 @@
 // A visit on a phone: big buttons at the top of the form for the next step —
 // Check In (browser location, stamped by the server), Add Photo, Record Objection, Check Out.
 frappe.ui.form.on("Sales Visit Log", {
+	setup(frm) {
+		// only the visited party's addresses and opportunities (the server refuses others)
+		frm.set_query("address", () => ({
+			query: "frappe.contacts.doctype.address.address.address_query",
+			filters: { link_doctype: frm.doc.party_type, link_name: frm.doc.party },
+		}));
+		frm.set_query("reference_name", () => ({
+			filters: { opportunity_from: frm.doc.party_type, party_name: frm.doc.party },
+		}));
+	},
+
 	refresh(frm) {
 		const field = frm.get_field("visit_actions");
 		field.$wrapper.empty();
 		if (frm.doc.needs_review) {
 			frm.dashboard.set_headline_alert(frappe.utils.escape_html(frm.doc.flags_note || ""), "orange");
 		}
-		if (frm.is_new() || !frm.perm[0]?.write) return;
+		// only the rep acts on their own visit
+		if (frm.is_new() || frm.doc.rep !== frappe.session.user) return;
 		const actions = [];
 		if (!frm.doc.check_in_time) {
 			actions.push([__("Check In"), "btn-primary", () => sales_process_visit.check_in(frm)]);

@@ -3,6 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from sales_process.process import objections
+from sales_process.process.guards import changed_fields
 
 # Stamped by the server at check-in, check-out and photo time; never edited by hand.
 STAMPED_FIELDS = (
@@ -28,6 +29,9 @@ STAMPED_FIELDS = (
 )
 
 
+VISITED_FIELDS = ("party_type", "party", "address", "reference_doctype", "reference_name")
+
+
 class SalesVisitLog(Document):
 	def validate(self):
 		if self.flags.sp_system_write:
@@ -39,19 +43,36 @@ class SalesVisitLog(Document):
 			for fieldname in STAMPED_FIELDS[1:]:
 				self.set(fieldname, None)
 			self.status = "Planned"
+			self.validate_opportunity()
 			return
 		before = self.get_doc_before_save()
-		changed = [f for f in STAMPED_FIELDS if str(self.get(f) or "") != str(before.get(f) or "")]
+		changed = changed_fields(self, before, STAMPED_FIELDS)
 		if changed:
 			frappe.throw(
-				_("{0} of a visit are stamped by the server and cannot be edited.").format(
+				_("These fields are stamped by the server and cannot be edited: {0}.").format(
 					", ".join(_(self.meta.get_label(f)) for f in changed)
 				),
 				frappe.PermissionError,
 			)
-		if before.check_in_time and (self.party != before.party or self.address != before.address):
+		if before and before.check_in_time and changed_fields(self, before, VISITED_FIELDS):
 			frappe.throw(
-				_("The visited party and address cannot change after check-in."), frappe.PermissionError
+				_("The visited party, address and opportunity cannot change after check-in."),
+				frappe.PermissionError,
+			)
+		self.validate_opportunity()
+
+	def validate_opportunity(self):
+		"""The opportunity must be the visited party's, so risks and stages land on the right deal."""
+		if not self.reference_name or self.reference_doctype != "Opportunity":
+			return
+		party = frappe.db.get_value(
+			"Opportunity", self.reference_name, ["opportunity_from", "party_name"], as_dict=True
+		)
+		if not party or (party.opportunity_from, party.party_name) != (self.party_type, self.party):
+			frappe.throw(
+				_(
+					"Opportunity {0} is not for {1}: choose one of {1}'s opportunities or leave it empty."
+				).format(self.reference_name, self.party)
 			)
 
 	def on_update(self):

@@ -198,6 +198,63 @@ class TestSalesVisitLog(SalesProcessTestCase):
 		(record,) = records(opportunity.name, "Risk Pre-registration")
 		self.assertEqual(record.trigger_key, f"risk:{signal[0].name}")
 
+	def test_the_rep_saves_notes_after_a_whole_number_accuracy(self):
+		# browsers send 15 for an accuracy the database holds as 15.0
+		frappe.set_user(REP)
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *NEAR, accuracy=15)
+		form = frappe.get_doc("Sales Visit Log", visit.name)
+		form.check_in_accuracy = 15
+		form.summary = "Line audit done; they want a second quote"
+		form.save()
+		self.assertEqual(frappe.db.get_value("Sales Visit Log", visit.name, "summary"), form.summary)
+
+	def test_nobody_checks_in_for_the_rep_not_even_a_manager(self):
+		frappe.set_user(REP)
+		visit = make_visit(self._customer_with_site())
+		frappe.set_user(MANAGER)
+		with self.assertRaises(frappe.PermissionError):
+			api.check_in(visit.name, *NEAR, accuracy=10)
+
+	def test_an_address_of_someone_else_cannot_be_the_geofence_centre(self):
+		customer = self._customer_with_site()
+		elsewhere = make_site_address("Customer", make_customer(), *NEAR)
+		visit = make_visit(customer)
+		visit.address = elsewhere
+		visit.save()
+		with self.assertRaises(frappe.ValidationError) as refusal:
+			api.check_in(visit.name, *NEAR, accuracy=10)
+		self.assertIn("is not an address of", str(refusal.exception))
+
+	def test_the_opportunity_must_be_the_visited_partys(self):
+		other_deal = make_opportunity(self.company, make_customer())
+		with self.assertRaises(frappe.ValidationError) as refusal:
+			make_visit(self._customer_with_site(), other_deal.name)
+		self.assertIn("is not for", str(refusal.exception))
+
+	def test_visit_photos_cannot_be_deleted(self):
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *NEAR, accuracy=10)
+		api.add_visit_photo(visit.name, upload_to("Sales Visit Log", visit.name, jpeg_bytes(), "site.jpg"))
+		visit.reload()
+		for url in (visit.photo, visit.photo_original):
+			with self.assertRaises(frappe.PermissionError):
+				frappe.delete_doc(
+					"File", frappe.db.get_value("File", {"file_url": url, "attached_to_name": visit.name})
+				)
+
+	def test_only_managers_move_a_site_that_has_coordinates(self):
+		address = frappe.get_doc("Address", make_site_address("Customer", make_customer(), *PLANT))
+		frappe.set_user(REP)
+		frappe.get_doc("Address", address.name)  # readable
+		address.sp_latitude = NEAR[0]
+		with self.assertRaises(frappe.PermissionError):
+			address.save(ignore_permissions=True)
+		frappe.set_user(MANAGER)
+		address.reload()
+		address.sp_latitude = NEAR[0]
+		address.save(ignore_permissions=True)
+
 	def test_a_rep_sees_own_visits_and_a_manager_sees_all(self):
 		frappe.set_user(REP)
 		own = make_visit(self._customer_with_site())

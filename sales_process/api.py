@@ -123,6 +123,14 @@ def add_visit_photo(visit: str, file_url: str) -> dict:
 	return {"photo": doc.photo, "photo_sha256": doc.photo_sha256}
 
 
+@frappe.whitelist(methods=["POST"])
+def review_visit(visit: str) -> None:
+	"""A Sales Manager marks a flagged visit as reviewed."""
+	doc = frappe.get_doc("Sales Visit Log", visit)
+	doc.check_permission("read")
+	visits.review(doc)
+
+
 @frappe.whitelist()
 def suggest_objection_type(text: str) -> str | None:
 	"""The objection type the words point to, for the rep to confirm with one tap."""

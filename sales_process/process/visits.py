@@ -191,6 +191,21 @@ def check_out(visit):
 	_system_save(visit)
 
 
+REVIEWERS = {"Sales Manager", "System Manager"}
+
+
+def review(visit):
+	"""A manager has looked at a flagged visit: it leaves the review queue, the reason stays."""
+	if not REVIEWERS & set(frappe.get_roles()):
+		frappe.throw(_("Only a Sales Manager can mark a flagged visit as reviewed."), frappe.PermissionError)
+	if not visit.needs_review:
+		frappe.throw(_("Visit {0} is not flagged.").format(visit.name))
+	visit.needs_review = 0
+	visit.reviewed_by = frappe.session.user
+	visit.reviewed_on = now_datetime()
+	_system_save(visit)
+
+
 def add_photo(visit, file_url: str):
 	"""Keep the original's SHA-256 and a watermarked copy; the photo can never be swapped."""
 	if visit.photo or visit.photo_sha256:

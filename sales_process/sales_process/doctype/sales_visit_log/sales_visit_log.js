@@ -17,6 +17,15 @@ frappe.ui.form.on("Sales Visit Log", {
 		field.$wrapper.empty();
 		if (frm.doc.needs_review) {
 			frm.dashboard.set_headline_alert(frappe.utils.escape_html(frm.doc.flags_note || ""), "orange");
+			if (frappe.user.has_role("Sales Manager")) {
+				frm.add_custom_button(__("Mark Reviewed"), () =>
+					frappe.call({
+						method: "sales_process.api.review_visit",
+						args: { visit: frm.doc.name },
+						callback: () => frm.reload_doc(),
+					})
+				);
+			}
 		}
 		// only the rep acts on their own visit
 		if (frm.is_new() || frm.doc.rep !== frappe.session.user) return;

@@ -19,6 +19,8 @@ STAMPED_FIELDS = (
 	"travel_speed_kmh",
 	"needs_review",
 	"flags_note",
+	"reviewed_by",
+	"reviewed_on",
 	"check_out_time",
 	"duration",
 	"stage_before",

@@ -78,6 +78,18 @@ class TestSalesVisitLog(SalesProcessTestCase):
 		self.assertIn("check in within 500 m", str(refusal.exception))
 		self.assertIsNone(frappe.db.get_value("Sales Visit Log", refused.name, "check_in_time"))
 
+	def test_a_manager_clears_a_flag_and_the_reason_stays(self):
+		frappe.set_user(OTHER)  # a rep of its own: REP's check-ins elsewhere would add travel flags
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *FAR, accuracy=10)
+		with self.assertRaises(frappe.PermissionError):
+			api.review_visit(visit.name)
+		frappe.set_user(MANAGER)
+		api.review_visit(visit.name)
+		visit.reload()
+		self.assertEqual((visit.needs_review, visit.reviewed_by), (0, MANAGER))
+		self.assertIn("m from the site", visit.flags_note)
+
 	def test_a_customer_without_a_site_location_is_flagged(self):
 		visit = make_visit(self._customer_with_site(point=None))
 		api.check_in(visit.name, *NEAR, accuracy=10)

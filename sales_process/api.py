@@ -124,6 +124,15 @@ def add_visit_photo(visit: str, file_url: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+def upload_visit_photo() -> dict:
+	"""Frappe's upload_file hands this the bytes exactly as the phone sent them (before any
+	EXIF stripping), so the SHA-256 kept is of the real original."""
+	doc = _visit(frappe.form_dict.docname)
+	visits.add_photo_bytes(doc, frappe.local.uploaded_file, file_name=frappe.local.uploaded_filename)
+	return {"photo": doc.photo, "photo_sha256": doc.photo_sha256}
+
+
+@frappe.whitelist(methods=["POST"])
 def review_visit(visit: str) -> None:
 	"""A Sales Manager marks a flagged visit as reviewed."""
 	doc = frappe.get_doc("Sales Visit Log", visit)

@@ -207,11 +207,7 @@ def review(visit):
 
 
 def add_photo(visit, file_url: str):
-	"""Keep the original's SHA-256 and a watermarked copy; the photo can never be swapped."""
-	if visit.photo or visit.photo_sha256:
-		frappe.throw(_("Visit {0} already has its photo; it cannot be replaced.").format(visit.name))
-	if not visit.check_in_time:
-		frappe.throw(_("Check in first: the photo is stamped with the check-in location."))
+	"""The photo from a File already uploaded to the visit (stored bytes: see `add_photo_bytes`)."""
 	file_name = frappe.db.get_value(
 		"File", {"file_url": file_url, "attached_to_doctype": VISIT, "attached_to_name": visit.name}
 	)
@@ -219,7 +215,19 @@ def add_photo(visit, file_url: str):
 		frappe.throw(_("Upload the photo to visit {0} itself.").format(visit.name))
 	original = frappe.get_doc("File", file_name)
 	content = original.get_content()
-	content = content if isinstance(content, bytes) else content.encode()
+	add_photo_bytes(visit, content if isinstance(content, bytes) else content.encode(), original)
+
+
+def add_photo_bytes(visit, content: bytes, original=None, file_name: str | None = None):
+	"""Keep the SHA-256 of the bytes the phone sent and a watermarked copy; the photo is never swapped.
+
+	`original` is the File already holding the upload; without one the bytes are
+	stored here (Frappe may strip their EXIF on save: the hash is of what was sent).
+	"""
+	if visit.photo or visit.photo_sha256:
+		frappe.throw(_("Visit {0} already has its photo; it cannot be replaced.").format(visit.name))
+	if not visit.check_in_time:
+		frappe.throw(_("Check in first: the photo is stamped with the check-in location."))
 	lines = [
 		f"{format_datetime(now_datetime(), 'yyyy-MM-dd HH:mm:ss')} · {visit.rep}",
 		f"{visit.check_in_latitude:.6f}, {visit.check_in_longitude:.6f}"
@@ -230,25 +238,36 @@ def add_photo(visit, file_url: str):
 		stamped = stamp(content, lines)
 	except NotAnImage:
 		frappe.throw(
-			_("{0} is not a photo. Take or choose a picture (JPEG or PNG).").format(original.file_name),
+			_("{0} is not a photo. Take or choose a picture (JPEG or PNG).").format(
+				original.file_name if original else (file_name or _("The file"))
+			),
 			title=_("Not an Image"),
 		)
-	copy = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": f"{visit.name}-stamped.jpg",
-			"attached_to_doctype": VISIT,
-			"attached_to_name": visit.name,
-			"attached_to_field": "photo",
-			"content": stamped,
-			"is_private": 1,
-		}
-	).insert(ignore_permissions=True)
-	frappe.db.set_value("File", file_name, {"attached_to_field": "photo_original"}, update_modified=False)
+	if original is None:
+		original = _private_file(visit, file_name or f"{visit.name}-original.jpg", content, "photo_original")
+	else:
+		frappe.db.set_value(
+			"File", original.name, {"attached_to_field": "photo_original"}, update_modified=False
+		)
+	copy = _private_file(visit, f"{visit.name}-stamped.jpg", stamped, "photo")
 	visit.photo = copy.file_url
 	visit.photo_original = original.file_url
 	visit.photo_sha256 = sha256(content)
 	_system_save(visit)
+
+
+def _private_file(visit, file_name: str, content: bytes, fieldname: str):
+	return frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": file_name,
+			"attached_to_doctype": VISIT,
+			"attached_to_name": visit.name,
+			"attached_to_field": fieldname,
+			"content": content,
+			"is_private": 1,
+		}
+	).insert(ignore_permissions=True)
 
 
 def _user_agent() -> str:

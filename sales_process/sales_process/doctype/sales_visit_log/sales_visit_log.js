@@ -107,13 +107,10 @@ const sales_process_visit = {
 			disable_file_browser: true,
 			allow_multiple: false,
 			restrictions: { allowed_file_types: ["image/*"] },
-			on_success(file) {
-				frappe.call({
-					method: "sales_process.api.add_visit_photo",
-					args: { visit: frm.doc.name, file_url: file.file_url },
-					freeze: true,
-					callback: () => frm.reload_doc(),
-				});
+			// the server hashes the bytes as sent, before Frappe strips EXIF on save
+			method: "sales_process.api.upload_visit_photo",
+			on_success() {
+				frm.reload_doc();
 			},
 		});
 	},

@@ -168,6 +168,31 @@ class TestSalesVisitLog(SalesProcessTestCase):
 			api.add_visit_photo(visit.name, again)
 		self.assertIn("cannot be replaced", str(refusal.exception))
 
+	def test_the_hash_is_of_the_bytes_the_phone_sent_even_when_frappe_strips_exif(self):
+		import io
+
+		from PIL import Image
+
+		exif = Image.Exif()
+		exif[0x0132] = "2026:11:23 10:15:00"  # DateTime: stripped by Frappe on save
+		sent = io.BytesIO()
+		Image.new("RGB", (300, 200), (10, 90, 160)).save(sent, format="JPEG", exif=exif)
+		sent = sent.getvalue()
+		frappe.db.set_single_value("System Settings", "strip_exif_metadata_from_uploaded_images", 1)
+		frappe.set_user(REP)
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *NEAR, accuracy=10)
+		frappe.local.uploaded_file, frappe.local.uploaded_filename = sent, "IMG_0001.jpg"
+		frappe.form_dict.docname = visit.name
+		try:
+			api.upload_visit_photo()
+		finally:
+			frappe.local.uploaded_file = frappe.local.uploaded_filename = None
+			frappe.form_dict.pop("docname", None)
+		visit.reload()
+		self.assertEqual(visit.photo_sha256, hashlib.sha256(sent).hexdigest())
+		self.assertTrue(visit.photo and visit.photo_original)
+
 	def test_a_file_that_is_not_an_image_is_refused_clearly(self):
 		visit = make_visit(self._customer_with_site())
 		api.check_in(visit.name, *NEAR, accuracy=10)

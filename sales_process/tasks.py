@@ -8,9 +8,8 @@ from frappe.utils import get_datetime, now_datetime
 
 from sales_process.engine.rules import RecordStatus
 from sales_process.process import stage_log
+from sales_process.process.checkpoints import RECORD
 from sales_process.process.settings import get_settings
-
-RECORD = "Sales Checkpoint Record"
 
 
 def _now(now=None):

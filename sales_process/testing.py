@@ -10,7 +10,7 @@ try:  # Frappe v16
 except ImportError:  # Frappe v15
 	from frappe.tests.utils import FrappeTestCase as SalesProcessTestCase
 
-__all__ = ["SalesProcessTestCase", "before_tests"]
+__all__ = ["EnrolledCompanyTestCase", "SalesProcessTestCase", "before_tests"]
 
 
 def before_tests():
@@ -18,6 +18,16 @@ def before_tests():
 	from erpnext.setup.utils import before_tests as erpnext_before_tests
 
 	erpnext_before_tests()
+
+
+class EnrolledCompanyTestCase(SalesProcessTestCase):
+	"""Tests that work on deals of a company under process control (`cls.company`)."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = test_company()
+		enroll(cls.company)
 
 
 def test_company() -> str:

@@ -4,9 +4,7 @@ import frappe
 from frappe import _
 
 from sales_process.engine.rules import RecordStatus
-
-RECORD = "Sales Checkpoint Record"
-
+from sales_process.process.checkpoints import RECORD
 
 VISIT = "Sales Visit Log"
 VISIT_PHOTO_FIELDS = ("photo", "photo_original")

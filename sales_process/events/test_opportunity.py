@@ -6,22 +6,15 @@ from frappe.utils import add_to_date, get_datetime, now_datetime
 from sales_process import api
 from sales_process.process.checkpoints import CheckpointGateError
 from sales_process.testing import (
-	SalesProcessTestCase,
+	EnrolledCompanyTestCase,
 	attach_file,
 	enroll,
 	make_opportunity,
 	records,
-	test_company,
 )
 
 
-class TestOpportunityProcess(SalesProcessTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
-
+class TestOpportunityProcess(EnrolledCompanyTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 

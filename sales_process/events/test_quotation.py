@@ -2,7 +2,7 @@ import frappe
 
 from sales_process.process.checkpoints import CheckpointGateError
 from sales_process.testing import (
-	SalesProcessTestCase,
+	EnrolledCompanyTestCase,
 	enroll,
 	make_customer,
 	make_item,
@@ -25,12 +25,10 @@ def _last_move(opportunity):
 	return last.to_status, last.source
 
 
-class TestQuotationGate(SalesProcessTestCase):
+class TestQuotationGate(EnrolledCompanyTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
 		cls.bought = [make_item(), make_item()]
 		cls.new_item = make_item()
 
@@ -109,14 +107,8 @@ class TestQuotationGate(SalesProcessTestCase):
 		self.assertFalse(frappe.db.exists("Sales Checkpoint Record", {"reference_name": quotation.name}))
 
 
-class TestSubmitWithoutDraft(SalesProcessTestCase):
+class TestSubmitWithoutDraft(EnrolledCompanyTestCase):
 	"""API clients and imports submit new documents in one call, with no draft saved first."""
-
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
 
 	def test_a_matching_quotation_submitted_in_one_call_verifies_itself(self):
 		from erpnext.crm.doctype.opportunity.opportunity import make_quotation as erpnext_make_quotation
@@ -135,7 +127,7 @@ class TestSubmitWithoutDraft(SalesProcessTestCase):
 		self.assertEqual(record.status, "Completed")
 
 
-class TestGateWithoutOpportunity(SalesProcessTestCase):
+class TestGateWithoutOpportunity(EnrolledCompanyTestCase):
 	def test_a_checkpoint_can_opt_in_to_gate_quotations_without_an_opportunity(self):
 		company = test_company()
 		enroll(company)

@@ -3,25 +3,17 @@ import frappe
 from sales_process import api
 from sales_process.process.checkpoints import CheckpointGateError
 from sales_process.testing import (
-	SalesProcessTestCase,
+	EnrolledCompanyTestCase,
 	attach_file,
-	enroll,
 	make_item,
 	make_opportunity,
 	make_quotation,
 	make_sales_order_from,
 	records,
-	test_company,
 )
 
 
-class TestSalesOrderGate(SalesProcessTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
-
+class TestSalesOrderGate(EnrolledCompanyTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 

@@ -4,13 +4,11 @@ from frappe.utils import add_to_date, now_datetime
 from sales_process import api
 from sales_process.tasks import refresh_checkpoint_lights
 from sales_process.testing import (
-	SalesProcessTestCase,
+	EnrolledCompanyTestCase,
 	attach_file,
-	enroll,
 	make_opportunity,
 	make_user,
 	records,
-	test_company,
 )
 
 REP = "sp-rep@example.com"
@@ -50,12 +48,10 @@ def _sales_person(name, user, company, parent=None, is_group=0):
 	return name
 
 
-class TestSalesCheckpointRecord(SalesProcessTestCase):
+class TestSalesCheckpointRecord(EnrolledCompanyTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
 		make_user(REP, ["Sales User"])
 		make_user(OTHER_REP, ["Sales User"])
 		make_user(MANAGER, ["Sales User", "Sales Manager"])

@@ -1,14 +1,12 @@
 import frappe
 
-from sales_process.testing import SalesProcessTestCase, enroll, make_opportunity, records, test_company
+from sales_process.testing import EnrolledCompanyTestCase, make_opportunity, records
 
 
-class TestSalesCompetitorResponse(SalesProcessTestCase):
+class TestSalesCompetitorResponse(EnrolledCompanyTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
 		for name in ("_SP Globex", "_SP Initech"):
 			if not frappe.db.exists("Competitor", name):
 				frappe.get_doc({"doctype": "Competitor", "competitor_name": name}).insert()

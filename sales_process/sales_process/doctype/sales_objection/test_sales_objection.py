@@ -1,6 +1,6 @@
 import frappe
 
-from sales_process.testing import SalesProcessTestCase, enroll, make_opportunity, records, test_company
+from sales_process.testing import EnrolledCompanyTestCase, make_opportunity, records
 
 
 def _objection(opportunity, words, **fields):
@@ -15,13 +15,7 @@ def _objection(opportunity, words, **fields):
 	).insert()
 
 
-class TestSalesObjection(SalesProcessTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
-
+class TestSalesObjection(EnrolledCompanyTestCase):
 	def test_the_type_is_suggested_from_the_customers_words(self):
 		opportunity = make_opportunity(self.company)
 		objection = _objection(opportunity.name, "你们的报价太贵了")

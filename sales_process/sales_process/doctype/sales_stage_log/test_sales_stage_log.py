@@ -2,7 +2,7 @@ import frappe
 
 from sales_process.setup.install import backfill_stage_logs
 from sales_process.tasks import reconcile_stage_logs
-from sales_process.testing import SalesProcessTestCase, enroll, make_opportunity, test_company
+from sales_process.testing import EnrolledCompanyTestCase, make_opportunity
 
 
 def _moves(opportunity):
@@ -17,13 +17,7 @@ def _moves(opportunity):
 	]
 
 
-class TestSalesStageLog(SalesProcessTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
-
+class TestSalesStageLog(EnrolledCompanyTestCase):
 	def test_every_move_is_logged_once(self):
 		opportunity = make_opportunity(self.company)
 		opportunity.save()  # no move, no row

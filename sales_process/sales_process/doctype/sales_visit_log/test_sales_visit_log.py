@@ -5,8 +5,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from sales_process import api
 from sales_process.testing import (
-	SalesProcessTestCase,
-	enroll,
+	EnrolledCompanyTestCase,
 	jpeg_bytes,
 	make_customer,
 	make_opportunity,
@@ -14,7 +13,6 @@ from sales_process.testing import (
 	make_user,
 	make_visit,
 	records,
-	test_company,
 	upload_to,
 )
 
@@ -26,12 +24,10 @@ OTHER = "sp-visit-other@example.com"
 MANAGER = "sp-visit-manager@example.com"
 
 
-class TestSalesVisitLog(SalesProcessTestCase):
+class TestSalesVisitLog(EnrolledCompanyTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.company = test_company()
-		enroll(cls.company)
 		make_user(REP, ["Sales User"])
 		make_user(OTHER, ["Sales User"])
 		make_user(MANAGER, ["Sales User", "Sales Manager"])

@@ -65,3 +65,48 @@ def test_regex_characters_in_keywords_are_literal():
 	classifier = KeywordClassifier({"Discount": ["10%+", "c++"]})
 	assert classifier.best("they want 10%+ off") == "Discount"
 	assert classifier.best("c++ skills") == "Discount"
+
+
+# several topics in one sentence (issue 10), with the keywords the app ships
+
+
+@pytest.fixture(scope="module")
+def shipped():
+	from sales_process.setup.default_objections import DEFAULT_OBJECTION_TYPES
+
+	return KeywordClassifier(
+		{row["type_name"]: row["keywords"].splitlines() for row in DEFAULT_OBJECTION_TYPES}
+	)
+
+
+@pytest.mark.parametrize(
+	"text, best, also",
+	[
+		("客户说价格太贵了,要走招标", "Too Expensive", {"Must Go to Tender"}),
+		("预算不够,太贵了", "Too Expensive", {"Budget Insufficient"}),
+		(
+			"太贵了,而且今年没有预算,明年还要公开招标",
+			"Too Expensive",
+			{"Budget Insufficient", "Must Go to Tender"},
+		),
+		("Too expensive, and it must go to tender", "Too Expensive", {"Must Go to Tender"}),
+		("We are over budget; can you give a discount?", "Too Expensive", {"Budget Insufficient"}),
+	],
+)
+def test_every_topic_of_a_sentence_is_found(shipped, text, best, also):
+	categories = shipped.categories(text)
+	assert categories[0] == best
+	assert also <= set(categories[1:])
+
+
+def test_overlapping_keywords_count_once(shipped):
+	# "太贵了" holds "太贵" and "贵了": one price objection, not two
+	(suggestion,) = shipped.classify("太贵了")
+	assert suggestion.category == "Too Expensive" and suggestion.hits == 1
+	# "预算不够" is budget, and must not also read as something else
+	assert shipped.categories("预算不够") == ["Budget Insufficient"]
+
+
+def test_a_sentence_without_keywords_has_no_topic(shipped):
+	assert shipped.categories("下周二上午十点见面") == []
+	assert shipped.categories("") == []

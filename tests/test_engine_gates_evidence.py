@@ -97,7 +97,7 @@ def test_a_creation_checkpoint_can_gate_a_later_stage():
 	assert leave_stage_blockers([NEEDS], records, DEAL, "Prospecting", "Needs Analysis", ORDER) == []
 
 
-def test_rules_outside_scope_or_disabled_do_not_gate():
+def test_a_started_record_keeps_its_gate_when_the_deal_leaves_the_scope():
 	other_industry = DealSnapshot(stage="Proposal/Price Quote", attributes={"industry": "Retail"})
 	scoped = CheckpointRule(
 		"Decision Chain Mapping",
@@ -107,12 +107,14 @@ def test_rules_outside_scope_or_disabled_do_not_gate():
 		scope={"industry": frozenset({"Auto Parts"})},
 	)
 	records = [record("Decision Chain Mapping", RecordStatus.PENDING)]
-	assert (
-		leave_stage_blockers(
-			[scoped], records, other_industry, "Proposal/Price Quote", "Negotiation/Review", ORDER
-		)
-		== []
+	blockers = leave_stage_blockers(
+		[scoped], records, other_industry, "Proposal/Price Quote", "Negotiation/Review", ORDER
 	)
+	assert [b.checkpoint for b in blockers] == ["Decision Chain Mapping"]
+
+
+def test_a_disabled_checkpoint_gates_nothing():
+	records = [record("Decision Chain Mapping", RecordStatus.PENDING)]
 	disabled = CheckpointRule(**{**DECISION_CHAIN.__dict__, "enabled": False})
 	assert (
 		leave_stage_blockers([disabled], records, DEAL, "Proposal/Price Quote", "Negotiation/Review", ORDER)
@@ -219,11 +221,48 @@ def test_competitor_response_per_competitor():
 
 def test_purchase_match_threshold_and_new_customers():
 	requirement = EvidenceRequirement(EvidenceKind.PURCHASE_MATCH, min_ratio=90)
-	assert texts([requirement], EvidenceInput(match_ratio=66.67)) == [
+	assert texts([requirement], EvidenceInput(match_ratio=66.67, purchase_history=True)) == [
 		"Only 66.67% of the quoted items match the customer's purchase history; 90% is required"
 	]
-	assert texts([requirement], EvidenceInput(match_ratio=90)) == []
-	assert texts([requirement], EvidenceInput(match_ratio=None)) == []
+	assert texts([requirement], EvidenceInput(match_ratio=90, purchase_history=True)) == []
+	# "no history" is a fact the server found, never read from a missing or zero value
+	assert texts([requirement], EvidenceInput(match_ratio=None, purchase_history=False)) == []
+
+
+@pytest.mark.parametrize(
+	"given",
+	[
+		EvidenceInput(),
+		EvidenceInput(match_ratio=None),
+		EvidenceInput(match_ratio=0),
+		EvidenceInput(match_ratio=100),  # a ratio nobody vouched for
+		EvidenceInput(match_ratio=None, purchase_history=True),
+	],
+)
+def test_an_empty_or_unverified_match_is_never_a_pass(given):
+	requirement = EvidenceRequirement(EvidenceKind.PURCHASE_MATCH, min_ratio=90)
+	assert texts([requirement], given)
+
+
+def test_a_checkpoint_without_requirements_is_never_complete():
+	assert texts([], EvidenceInput(attachments=3, summary="anything")) == [
+		"No evidence is configured for this checkpoint: ask a Sales Process Manager to set what it requires, or a Sales Manager to waive it"
+	]
+
+
+@pytest.mark.parametrize(
+	"kind",
+	[
+		EvidenceKind.ATTACHMENT,
+		EvidenceKind.SUMMARY,
+		EvidenceKind.DECISION_ROLES,
+		EvidenceKind.RISK_STRATEGY,
+		EvidenceKind.COMPETITOR_RESPONSE,
+	],
+)
+def test_no_evidence_of_any_kind_is_never_read_as_nothing_needed(kind):
+	# min_count 0 still means at least one
+	assert texts([EvidenceRequirement(kind, min_count=0)], EvidenceInput())
 
 
 def test_risk_strategy_and_unknown_kinds():

@@ -137,3 +137,21 @@ def test_first_check_in_has_nothing_to_compare():
 def test_clock_going_backwards_counts_as_a_jump():
 	start = Fix(NINGBO_PLANT, T0)
 	assert impossible_travel(start, Fix(Point(30.2741, 120.1551), T0 - timedelta(minutes=5)), max_kmh=200)
+
+
+@pytest.mark.parametrize(
+	"metres, text",
+	[
+		(212.4, "212 m"),
+		(999.4, "999 m"),
+		(1340, "1.3 km"),
+		(9_960, "10.0 km"),
+		(141_062, "141 km"),
+		(None, "?"),
+		(float("nan"), "?"),
+	],
+)
+def test_distances_read_as_people_say_them(metres, text):
+	from sales_process.engine.geo import readable_distance
+
+	assert readable_distance(metres) == text

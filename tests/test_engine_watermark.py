@@ -60,3 +60,52 @@ def test_hash_is_of_the_exact_original_bytes():
 	assert sha256(original) == sha256(bytes(original))
 	assert sha256(original) != sha256(jpeg(colour=(0, 0, 0)))
 	assert len(sha256(original)) == 64
+
+
+def png_header_only(width, height) -> bytes:
+	"""A PNG that announces a size and carries (almost) no pixels: a decompression bomb's header."""
+	import struct
+	import zlib
+
+	def chunk(kind, data):
+		return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+	header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+	return (
+		b"\x89PNG\r\n\x1a\n"
+		+ chunk(b"IHDR", header)
+		+ chunk(b"IDAT", zlib.compress(b"\0" * 16))
+		+ chunk(b"IEND", b"")
+	)
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("width, height", [(12_000, 12_000), (100_000, 100_000)])
+def test_a_huge_image_is_refused_from_its_header_without_decoding(width, height):
+	from sales_process.engine.watermark import ImageTooLarge
+
+	bomb = png_header_only(width, height)
+	assert len(bomb) < 200
+	with pytest.raises(ImageTooLarge, match="megapixels"):
+		stamp(bomb, LINES)
+
+
+def test_a_large_phone_photo_is_decoded_at_the_reduced_size():
+	copy = Image.open(io.BytesIO(stamp(jpeg(4000, 3000), LINES)))
+	assert max(copy.size) <= 2048
+
+
+def test_long_lines_wrap_inside_the_picture():
+	from PIL import ImageFont
+
+	from sales_process.engine.watermark import wrap
+
+	font = ImageFont.load_default(size=14)
+	device = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+	pieces = wrap(device, font, 200)
+	assert len(pieces) > 2
+	assert all(font.getlength(piece) <= 200 for piece in pieces)
+	assert "".join(pieces).replace(" ", "") == device.replace(" ", "")
+	unbroken = "x" * 300
+	assert all(font.getlength(piece) <= 200 for piece in wrap(unbroken, font, 200))
+	assert wrap("short", font, 200) == ["short"]

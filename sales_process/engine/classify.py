@@ -58,6 +58,10 @@ class KeywordClassifier:
 		ranked = sorted(hits, key=lambda c: (-hits[c], order.index(c)))
 		return [Suggestion(c, hits[c], tuple(found[c])) for c in ranked]
 
+	def categories(self, text: str) -> list[str]:
+		"""Every category the text speaks of, best first: one sentence can carry several topics."""
+		return [suggestion.category for suggestion in self.classify(text)]
+
 	def best(self, text: str) -> str | None:
 		suggestions = self.classify(text)
 		return suggestions[0].category if suggestions else None

@@ -39,11 +39,19 @@ class EvidenceInput:
 	competitors: frozenset[str] = frozenset()
 	decision_roles: tuple[str, ...] = ()
 	match_ratio: float | None = None
+	# a fact the server computed: True the customer bought before, False never did, None unknown
+	purchase_history: bool | None = None
 	risk_strategy: str | None = None
 
 
 def missing_evidence(requirements: tuple[EvidenceRequirement, ...], given: EvidenceInput) -> list[Missing]:
-	"""Everything still missing, one message per unmet requirement; empty means complete."""
+	"""Everything still missing, one message per unmet requirement; empty means complete.
+
+	A checkpoint without requirements is never complete by itself: "nothing
+	needed" is not something an empty configuration may say.
+	"""
+	if not requirements:
+		return [NOTHING_CONFIGURED]
 	missing: list[Missing] = []
 	for requirement in requirements:
 		check = _CHECKS.get(requirement.kind)
@@ -54,6 +62,12 @@ def missing_evidence(requirements: tuple[EvidenceRequirement, ...], given: Evide
 		if problem:
 			missing.append(problem)
 	return missing
+
+
+NOTHING_CONFIGURED = Missing(
+	"No evidence is configured for this checkpoint: ask a Sales Process Manager to set what it requires, or a Sales Manager to waive it",
+	{},
+)
 
 
 def _label(requirement: EvidenceRequirement, default: str) -> str:
@@ -116,9 +130,15 @@ def _decision_roles(requirement: EvidenceRequirement, given: EvidenceInput) -> M
 
 
 def _purchase_match(requirement: EvidenceRequirement, given: EvidenceInput) -> Missing | None:
-	if given.match_ratio is None:
-		# a customer without purchase history has nothing to match against
+	if given.purchase_history is False:
+		# the server found no submitted Sales Order or Invoice of this customer: nothing to match
 		return None
+	if given.match_ratio is None or given.purchase_history is None:
+		# unknown is not a pass: no ratio was computed for these items
+		return Missing(
+			"Compare the quoted items with the customer's purchase history: add the items to the quotation and save it",
+			{},
+		)
 	if given.match_ratio >= requirement.min_ratio:
 		return None
 	return Missing(

@@ -1,12 +1,20 @@
-"""May a deal take this step? A gate decision with the reasons it is refused."""
+"""May a deal take this step? A gate decision with the reasons it is refused.
+
+Two kinds of checkpoint hold a deal:
+- a record that has started keeps its gate until it is completed, waived or
+  cancelled, whatever the deal's fields become (scope and conditions are not
+  asked again);
+- a checkpoint that has not started yet holds a move that would skip the stage
+  where it starts, judged on what the deal is, was before this change, or ever was.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from sales_process.engine.rules import CheckpointRule, DealSnapshot, Gate, RecordState, Trigger, applies
-from sales_process.engine.triggers import stages_entered
+from sales_process.engine.rules import CheckpointRule, DealSnapshot, Gate, RecordState, Trigger, applies_to
+from sales_process.engine.triggers import origin_stage, stage_key, stages_entered
 
 
 @dataclass(frozen=True)
@@ -34,12 +42,26 @@ def stages_behind(stage: str | None, stage_order: Mapping[str, int]) -> set[str]
 	return {other for other, other_rank in stage_order.items() if other_rank < rank}
 
 
-def is_forward(old_stage: str | None, new_stage: str | None, stage_order: Mapping[str, int]) -> bool:
-	old_rank, new_rank = stage_order.get(old_stage or ""), stage_order.get(new_stage or "")
-	if old_rank is None or new_rank is None:
-		# an unordered stage cannot be "behind"; treat the move as progress
-		return True
-	return new_rank > old_rank
+def is_backward(origin: str | None, new_stage: str | None, stage_order: Mapping[str, int]) -> bool:
+	"""A move to an ordered stage before the ordered stage the deal is (or last was) in."""
+	origin_rank, new_rank = stage_order.get(origin or ""), stage_order.get(new_stage or "")
+	return origin_rank is not None and new_rank is not None and new_rank < origin_rank
+
+
+def gets_past(gated_stage: str, new_stage: str | None, stage_order: Mapping[str, int]) -> bool:
+	"""Would a deal in `new_stage` be past the stage a checkpoint keeps it in?
+
+	An empty stage and a stage without an order are past every gate: a deal
+	cannot hide from its gates by leaving the ordered stages.
+	"""
+	new_rank = stage_order.get(new_stage or "")
+	if new_rank is None:
+		return new_stage != gated_stage
+	gated_rank = stage_order.get(gated_stage)
+	if gated_rank is None:
+		# a gate on a stage without an order (misconfigured): only that stage is safe
+		return new_stage != gated_stage
+	return new_rank > gated_rank
 
 
 def leave_stage_blockers(
@@ -49,46 +71,62 @@ def leave_stage_blockers(
 	old_stage: str | None,
 	new_stage: str | None,
 	stage_order: Mapping[str, int],
+	*,
+	before: DealSnapshot | None = None,
+	last_ordered_stage: str | None = None,
+	condition_holds: Callable[[CheckpointRule], bool] | None = None,
 ) -> list[Blocker]:
-	"""Checkpoints that keep the deal in `old_stage` (or in a stage it tries to skip).
+	"""Checkpoints that keep the deal from moving from `old_stage` to `new_stage`.
 
-	Moving back to an earlier stage is never gated: it is how a rep admits a
-	deal is less advanced than the stage said. Moving forward is also held by
-	open checkpoints of stages already behind the deal (a deal created at a
-	late stage, or moved back and forward again), so no path skips a gate.
+	Moving back to an earlier ordered stage is never gated: it is how a rep
+	admits a deal is less advanced than the stage said. Every other move —
+	forward, to a stage without an order, or clearing the stage — is held by
+	each open record whose gate it would pass, and by each stage checkpoint of
+	a stage it would skip.
 	"""
-	if not is_forward(old_stage, new_stage, stage_order):
+	if old_stage == new_stage:
 		return []
-	leaving = stages_left(old_stage, new_stage, stage_order)
-	if not leaving:
+	origin = origin_stage(old_stage, stage_order, last_ordered_stage)
+	if is_backward(origin, new_stage, stage_order):
 		return []
-	behind = stages_behind(old_stage, stage_order)
+	rules = [rule for rule in rules if rule.enabled]
+	by_name = {rule.name: rule for rule in rules}
 	records = list(records)
 	blockers: list[Blocker] = []
+	for state in records:
+		rule = by_name.get(state.checkpoint)
+		if state.closed or rule is None or not rule.stage_gated:
+			continue
+		if gets_past(rule.stage_gated, new_stage, stage_order):
+			blockers.append(Blocker(rule.name, state.name, state.status, rule.stage_gated))
+
+	skipped = stages_skipped(origin, new_stage, stage_order)
+	started = {(state.checkpoint, state.trigger_key) for state in records}
 	for rule in rules:
-		stage = rule.stage_gated
-		if stage not in leaving and stage not in behind:
+		if rule.trigger != Trigger.ENTERS_STAGE or rule.trigger_stage not in skipped or not rule.stage_gated:
 			continue
-		if not applies(rule, deal.attributes):
+		if (rule.name, stage_key(rule.trigger_stage)) in started:
 			continue
-		own = [r for r in records if r.checkpoint == rule.name]
-		open_records = [r for r in own if not r.closed]
-		if open_records:
-			blockers.extend(Blocker(rule.name, r.name, r.status, stage) for r in open_records)
-		elif not own and _starts_inevitably(rule, leaving):
-			blockers.append(Blocker(rule.name, None, None, stage))
+		if not gets_past(rule.stage_gated, new_stage, stage_order):
+			continue
+		if applies_to(rule, deal, before) and (condition_holds is None or condition_holds(rule)):
+			blockers.append(Blocker(rule.name, None, None, rule.stage_gated))
 	return blockers
 
 
-def _starts_inevitably(rule: CheckpointRule, leaving: list[str]) -> bool:
-	"""A stage checkpoint of a stage being skipped must be done before skipping it.
+def stages_skipped(origin: str | None, new_stage: str | None, stage_order: Mapping[str, int]) -> set[str]:
+	"""Ordered stages strictly between where the deal is in process order and where it goes.
 
-	The current stage is not counted: a deal that entered it before the
-	checkpoint existed (or before the app was installed) has no record and is
-	not held back by a rule it never had the chance to meet. Checkpoints
-	started by events (a competitor, a risk) gate only once started.
+	The origin itself is not skipped: a deal that entered it before a checkpoint
+	existed (or before the app was installed) is not held by a rule it never
+	had the chance to meet. A deal never in an ordered stage skips every stage
+	before the one it goes to.
 	"""
-	return rule.trigger == Trigger.ENTERS_STAGE and rule.trigger_stage in leaving[1:]
+	new_rank = stage_order.get(new_stage or "")
+	if new_rank is None:
+		return set()
+	low = stage_order[origin] if origin in stage_order else float("-inf")
+	return {stage for stage, rank in stage_order.items() if low < rank < new_rank}
 
 
 def submit_blockers(
@@ -97,18 +135,23 @@ def submit_blockers(
 	deal: DealSnapshot,
 	gate: str,
 	document_key: str | None = None,
+	*,
+	before: DealSnapshot | None = None,
+	condition_holds: Callable[[CheckpointRule], bool] | None = None,
 ) -> list[Blocker]:
 	"""Open checkpoints that gate submitting a Quotation or a Sales Order for this deal.
 
 	Checkpoints started by drafting a document count only for that document
 	(`document_key`): another quotation's open check does not hold this one.
+	Open records hold whatever the deal has become; a per-document checkpoint
+	that has not started holds the submit when it applies to the deal.
 	"""
 	if gate not in (Gate.SUBMIT_QUOTATION, Gate.SUBMIT_SALES_ORDER):
 		raise ValueError(f"not a submit gate: {gate!r}")
 	records = list(records)
 	blockers: list[Blocker] = []
 	for rule in rules:
-		if rule.gate != gate or not applies(rule, deal.attributes):
+		if rule.gate != gate or not rule.enabled:
 			continue
 		per_document = rule.trigger in (Trigger.QUOTATION_DRAFTED, Trigger.SALES_ORDER_DRAFTED)
 		own = [
@@ -116,7 +159,12 @@ def submit_blockers(
 			for r in records
 			if r.checkpoint == rule.name and (not per_document or r.trigger_key == document_key)
 		]
-		if per_document and not own:
+		if (
+			per_document
+			and not own
+			and applies_to(rule, deal, before)
+			and (condition_holds is None or condition_holds(rule))
+		):
 			blockers.append(Blocker(rule.name, None, None))
 		blockers.extend(Blocker(rule.name, r.name, r.status) for r in own if not r.closed)
 	return blockers

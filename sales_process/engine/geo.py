@@ -121,3 +121,15 @@ def impossible_travel(previous: Fix | None, current: Fix, max_kmh: float, tolera
 	if distance_m(previous.where, current.where) <= tolerance_m:
 		return False
 	return travel_speed_kmh(previous, current) > max_kmh
+
+
+def readable_distance(metres: float | None) -> str:
+	"""Metres as a person says them: "212 m", "1.3 km", "141 km"."""
+	if metres is None or not math.isfinite(metres):
+		return "?"
+	metres = abs(metres)
+	if metres < 1000:
+		return f"{round(metres):d} m"
+	if metres < 10_000:
+		return f"{metres / 1000:.1f} km"
+	return f"{round(metres / 1000):d} km"

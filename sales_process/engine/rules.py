@@ -6,7 +6,7 @@ from the database can be compared without translation tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -102,12 +102,23 @@ class CheckpointRule:
 
 @dataclass(frozen=True)
 class DealSnapshot:
-	"""What the engine needs to know of a deal (an Opportunity today)."""
+	"""What the engine needs to know of a deal (an Opportunity today).
+
+	`past_attributes` and `past_conditions` are what the deal has been: every
+	scope value it ever had and every conditional checkpoint whose condition
+	ever held on it. A checkpoint that applied to the deal once keeps applying,
+	so editing the industry (or the amount) does not take a deal out of a gate.
+	"""
 
 	stage: str | None = None
 	status: str | None = None
 	attributes: Mapping[str, str | None] = field(default_factory=dict)
 	competitors: frozenset[str] = frozenset()
+	past_attributes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+	past_conditions: frozenset[str] = frozenset()
+
+	def scope_values(self, dimension: str) -> set[str | None]:
+		return {self.attributes.get(dimension), *self.past_attributes.get(dimension, ())}
 
 
 @dataclass(frozen=True)
@@ -137,3 +148,35 @@ def applies(rule: CheckpointRule, attributes: Mapping[str, str | None]) -> bool:
 		if allowed and attributes.get(dimension) not in allowed:
 			return False
 	return True
+
+
+def applies_to(rule: CheckpointRule, *deals: DealSnapshot | None) -> bool:
+	"""Does the rule apply to the deal as it is, was before this change, or ever was?
+
+	Judged per dimension over every value the deal has had: a deal that was
+	"auto parts" at any point keeps the auto-parts checkpoints.
+	"""
+	if not rule.enabled:
+		return False
+	for dimension, allowed in rule.scope.items():
+		if not allowed:
+			continue
+		values: set[str | None] = set()
+		for deal in deals:
+			if deal is not None:
+				values |= deal.scope_values(dimension)
+		if not values & allowed:
+			return False
+	return True
+
+
+def remembered_scope(
+	memory: Mapping[str, Iterable[str]] | None, *attribute_sets: Mapping[str, str | None] | None
+) -> dict[str, list[str]]:
+	"""The deal's scope memory after this change: what it held plus the values seen now (sorted, no blanks)."""
+	merged: dict[str, set[str]] = {key: {v for v in values if v} for key, values in (memory or {}).items()}
+	for attributes in attribute_sets:
+		for dimension, value in (attributes or {}).items():
+			if value:
+				merged.setdefault(dimension, set()).add(value)
+	return {dimension: sorted(values) for dimension, values in sorted(merged.items()) if values}

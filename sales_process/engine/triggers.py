@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sales_process.engine.deadlines import due_time
-from sales_process.engine.rules import CheckpointRule, DealSnapshot, Trigger, applies
+from sales_process.engine.rules import CheckpointRule, DealSnapshot, Trigger, applies_to
 
 CREATED_KEY = "created"
 CONDITION_KEY = "condition"
@@ -35,18 +35,31 @@ def document_key(doctype: str, name: str) -> str:
 	return f"{doctype}:{name}"
 
 
+def origin_stage(
+	old_stage: str | None, stage_order: Mapping[str, int], last_ordered_stage: str | None = None
+) -> str | None:
+	"""Where a move starts from in process order.
+
+	A deal in a stage without an order (or with its stage cleared) is where it
+	last was in an ordered stage; None when it never was in one.
+	"""
+	if old_stage in stage_order:
+		return old_stage
+	return last_ordered_stage if last_ordered_stage in stage_order else None
+
+
 def stages_entered(old_stage: str | None, new_stage: str | None, stage_order: Mapping[str, int]) -> list[str]:
 	"""The new stage, preceded by the stages skipped on the way forward.
 
 	Skipping "Proposal" must not skip the checkpoints that start there; moving
-	backwards enters only the stage moved to. A new deal (`old_stage` None)
-	has passed every ordered stage before the one it is created in.
+	backwards enters only the stage moved to. A deal that was never in an
+	ordered stage (`old_stage` None: a new deal, or one whose stage was always
+	empty or unordered) has passed every ordered stage before the one it enters.
 	"""
 	if not new_stage or new_stage == old_stage:
 		return []
 	new_rank = stage_order.get(new_stage)
 	if old_stage is None and new_rank is not None:
-		# a deal created at a later stage has passed every stage before it
 		old_rank = float("-inf")
 	else:
 		old_rank = stage_order.get(old_stage) if old_stage else None
@@ -66,22 +79,29 @@ def checkpoints_triggered(
 	holidays: Collection[date] | None = None,
 	condition_holds: Callable[[CheckpointRule], bool] | None = None,
 	events: Iterable[tuple[str, str]] = (),
+	last_ordered_stage: str | None = None,
 ) -> list[TriggeredCheckpoint]:
 	"""New checkpoint records for the change `before` → `after` of one deal.
 
 	`existing` holds the (checkpoint, trigger_key) pairs the deal already has:
 	re-entering a stage, or saving twice, starts nothing new. `events` carries
 	triggers that are not visible in the snapshot, as (trigger, key) pairs,
-	e.g. (Trigger.QUOTATION_DRAFTED, "Quotation:SAL-QTN-0001").
+	e.g. (Trigger.QUOTATION_DRAFTED, "Quotation:SAL-QTN-0001"). A deal whose
+	stage was empty or unordered before moves on from `last_ordered_stage`.
+	Scope is judged on what the deal is, was before the change, or ever was.
 	"""
 	stage_order = stage_order or {}
 	fired: list[tuple[CheckpointRule, str]] = []
-	entered = stages_entered(before.stage if before else None, after.stage, stage_order)
+	if before is not None and before.stage == after.stage:
+		entered = []
+	else:
+		origin = None if before is None else origin_stage(before.stage, stage_order, last_ordered_stage)
+		entered = stages_entered(origin, after.stage, stage_order)
 	added_competitors = sorted(after.competitors - (before.competitors if before else frozenset()))
 	explicit = list(events)
 
 	for rule in rules:
-		if not applies(rule, after.attributes):
+		if not applies_to(rule, after, before):
 			continue
 		if rule.trigger == Trigger.OPPORTUNITY_CREATED and before is None:
 			fired.append((rule, CREATED_KEY))

@@ -33,6 +33,7 @@ doc_events = {
 		"on_submit": "sales_process.events.quotation.on_submit",
 		"before_cancel": "sales_process.events.quotation.before_cancel",
 		"on_cancel": "sales_process.events.quotation.on_cancel",
+		"on_trash": "sales_process.events.quotation.on_trash",
 	},
 	"Sales Order": {
 		"validate": "sales_process.events.sales_order.validate",
@@ -41,21 +42,31 @@ doc_events = {
 		"on_submit": "sales_process.events.sales_order.on_submit",
 		"before_cancel": "sales_process.events.sales_order.before_cancel",
 		"on_cancel": "sales_process.events.sales_order.on_cancel",
+		"on_trash": "sales_process.events.sales_order.on_trash",
 	},
 	"Sales Stage": {
 		"on_change": "sales_process.events.sales_stage.on_change",
 		"on_trash": "sales_process.events.sales_stage.on_change",
 	},
-	"File": {
-		"on_trash": "sales_process.events.file.on_trash",
-	},
 	"Address": {
 		"validate": "sales_process.events.address.validate",
+	},
+	"Sales Person": {
+		"on_update": "sales_process.permissions.forget_teams",
+		"on_trash": "sales_process.permissions.forget_teams",
+	},
+	"Employee": {
+		"on_update": "sales_process.permissions.forget_teams",
 	},
 	"Communication": {
 		"after_insert": "sales_process.events.communication.after_insert",
 	},
 }
+
+override_doctype_dashboards = {"Opportunity": "sales_process.events.opportunity.dashboard"}
+
+# evidence files are refused before Frappe's File touches the disk (see the module's docstring)
+override_doctype_class = {"File": "sales_process.overrides.file.EvidenceAwareFile"}
 
 scheduler_events = {
 	"hourly": ["sales_process.tasks.refresh_checkpoint_lights"],
@@ -71,6 +82,7 @@ permission_query_conditions = {
 	"Sales Objection": "sales_process.permissions.objection_query_conditions",
 	"Sales Risk Signal": "sales_process.permissions.risk_signal_query_conditions",
 	"Sales Visit Log": "sales_process.permissions.visit_query_conditions",
+	"Sales Stage Log": "sales_process.permissions.stage_log_query_conditions",
 }
 
 has_permission = {
@@ -79,4 +91,6 @@ has_permission = {
 	"Sales Objection": "sales_process.permissions.record_has_permission",
 	"Sales Risk Signal": "sales_process.permissions.record_has_permission",
 	"Sales Visit Log": "sales_process.permissions.visit_has_permission",
+	"Sales Stage Log": "sales_process.permissions.stage_log_has_permission",
+	"File": "sales_process.permissions.file_has_permission",
 }

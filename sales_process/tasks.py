@@ -8,7 +8,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from sales_process.engine.rules import RecordStatus
 from sales_process.process import stage_log
-from sales_process.process.checkpoints import RECORD
+from sales_process.process.records import RECORD, update_deal_compliance
 from sales_process.process.settings import get_settings
 
 
@@ -21,21 +21,34 @@ def _now(now=None):
 
 
 def refresh_checkpoint_lights(now=None):
-	"""Turn open records yellow and red as their windows pass; work grows with what is due, not with history."""
+	"""Turn open records yellow and red as their windows pass, and recount the compliance of the deals
+	whose records just fell due. Work grows with what is due, not with history (index on status, due_on)."""
 	now = _now(now)
 	record = frappe.qb.DocType(RECORD)
-	(
-		frappe.qb.update(record)
-		.set(record.status, RecordStatus.OVERDUE)
-		.where(record.status.isin([RecordStatus.PENDING, RecordStatus.DUE_SOON]) & (record.due_on < now))
+	turning_red = (record.status.isin([RecordStatus.PENDING, RecordStatus.DUE_SOON])) & (record.due_on < now)
+	deals = (
+		frappe.qb.from_(record)
+		.select(record.reference_doctype, record.reference_name)
+		.distinct()
+		.where(turning_red)
 		.run()
 	)
+	frappe.qb.update(record).set(record.status, RecordStatus.OVERDUE).where(turning_red).run()
 	(
 		frappe.qb.update(record)
 		.set(record.status, RecordStatus.DUE_SOON)
 		.where((record.status == RecordStatus.PENDING) & (record.due_soon_on <= now))
 		.run()
 	)
+	for reference_doctype, reference_name in deals:
+		try:
+			update_deal_compliance(reference_doctype, reference_name, as_of=now)
+		except Exception:
+			frappe.log_error(
+				title="Sales Process compliance refresh failed",
+				reference_doctype=reference_doctype,
+				reference_name=reference_name,
+			)
 
 
 def reconcile_stage_logs(now=None):

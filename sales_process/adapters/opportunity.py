@@ -6,7 +6,10 @@ beside this one by offering the same functions for its own doctype.
 
 from __future__ import annotations
 
+import json
+
 import frappe
+from frappe.query_builder.functions import Count
 
 from sales_process.engine.rules import DealSnapshot
 from sales_process.engine.stages import Position
@@ -14,6 +17,13 @@ from sales_process.engine.stages import Position
 DOCTYPE = "Opportunity"
 # ERPNext's default for a new Opportunity's probability: not a rep's estimate
 DEFAULT_PROBABILITY = 100
+# what the deal has been (scope values, companies, conditions met): see DealSnapshot
+MEMORY_FIELD = "sp_scope_seen"
+COMPANIES_KEY = "company"
+CONDITIONS_KEY = "conditions"
+# set only by the server; whatever a request sends for them is replaced by the stored value
+SERVER_FIELDS = ("sp_compliance", "sp_stage_entered_on", MEMORY_FIELD)
+REP_FIELD = "opportunity_owner"
 
 # ERPNext field behind each scope dimension of a checkpoint
 SCOPE_FIELDS = {
@@ -25,20 +35,45 @@ SCOPE_FIELDS = {
 
 
 def snapshot(doc) -> DealSnapshot:
+	memory = memory_of(doc)
 	return DealSnapshot(
 		stage=doc.get("sales_stage") or None,
 		status=doc.get("status") or None,
-		attributes={dimension: doc.get(fieldname) or None for dimension, fieldname in SCOPE_FIELDS.items()},
+		attributes=attributes(doc),
 		competitors=frozenset(
 			row.competitor for row in doc.get("competitors") or [] if row.get("competitor")
 		),
+		past_attributes={
+			dimension: frozenset(memory.get(dimension) or ())
+			for dimension in SCOPE_FIELDS
+			if memory.get(dimension)
+		},
+		past_conditions=frozenset(memory.get(CONDITIONS_KEY) or ()),
 	)
 
 
-def snapshot_before_save(doc) -> DealSnapshot | None:
-	"""The deal as it was in the database before this change; None for a new deal."""
-	before = doc.get_doc_before_save()
-	return snapshot(before) if before else None
+def attributes(doc) -> dict[str, str | None]:
+	return {dimension: doc.get(fieldname) or None for dimension, fieldname in SCOPE_FIELDS.items()}
+
+
+def memory_of(doc) -> dict[str, list[str]]:
+	"""The stored memory of what the deal has been; a broken value reads as empty."""
+	value = doc.get(MEMORY_FIELD)
+	if isinstance(value, dict):
+		return value
+	try:
+		memory = json.loads(value or "{}")
+	except (TypeError, ValueError):
+		return {}
+	return memory if isinstance(memory, dict) else {}
+
+
+def companies_of(doc, before=None) -> set[str]:
+	"""Every company the deal is, was before this save, or ever was in."""
+	companies = {doc.get("company"), *(memory_of(doc).get(COMPANIES_KEY) or ())}
+	if before is not None:
+		companies |= {before.get("company"), *(memory_of(before).get(COMPANIES_KEY) or ())}
+	return {company for company in companies if company}
 
 
 def position(doc) -> Position:
@@ -57,7 +92,60 @@ def customer(doc) -> str | None:
 
 
 def decision_roles(doc) -> tuple[str, ...]:
-	return tuple(row.role for row in doc.get("sp_decision_makers") or [] if row.get("role"))
+	"""Roles marked on a named person: a role without a contact or a name maps nobody."""
+	return tuple(
+		row.role
+		for row in doc.get("sp_decision_makers") or []
+		if row.get("role") and (row.get("contact") or (row.get("full_name") or "").strip())
+	)
+
+
+CLOSED_STATUSES = ("Lost", "Closed", "Converted")
+
+
+def is_closed(doc) -> bool:
+	return doc.get("status") in CLOSED_STATUSES
+
+
+def keep_server_fields(doc, before):
+	"""Fields only the server sets take their stored value, whatever the request sent."""
+	for fieldname in SERVER_FIELDS:
+		doc.set(fieldname, before.get(fieldname) if before is not None else None)
+	if before is None:
+		doc.set("sp_compliance", 0)
+
+
+def remember(doc, before, conditions_met=()):
+	"""Add what the deal is now (and was before this save) to its memory."""
+	from sales_process.engine.rules import remembered_scope
+
+	memory = memory_of(before) if before is not None else {}
+	merged = remembered_scope(
+		{key: values for key, values in memory.items() if key in SCOPE_FIELDS},
+		attributes(before) if before is not None else None,
+		attributes(doc),
+	)
+	companies = companies_of(doc, before)
+	if companies:
+		merged[COMPANIES_KEY] = sorted(companies)
+	conditions = set(memory.get(CONDITIONS_KEY) or ()) | set(conditions_met)
+	if conditions:
+		merged[CONDITIONS_KEY] = sorted(conditions)
+	doc.set(MEMORY_FIELD, json.dumps(merged, ensure_ascii=False, sort_keys=True))
+
+
+def add_decision_makers(name: str, people: list[dict]) -> None:
+	"""Append contact + role rows to the deal's decision chain (the rep's write permission applies)."""
+	doc = load(name)
+	known = {(row.contact, row.role) for row in doc.get("sp_decision_makers") or []}
+	for person in people:
+		if (person.get("contact"), person.get("role")) in known:
+			continue
+		doc.append(
+			"sp_decision_makers",
+			{key: person.get(key) for key in ("contact", "full_name", "role", "attitude") if person.get(key)},
+		)
+	doc.save()
 
 
 def load(name: str):
@@ -73,6 +161,7 @@ LIGHT_FIELDS = (
 	"opportunity_owner",
 	"opportunity_from",
 	"party_name",
+	MEMORY_FIELD,
 	*SCOPE_FIELDS.values(),
 )
 
@@ -96,42 +185,81 @@ def light_values(name: str) -> frappe._dict:
 	return values
 
 
-def of_quotation(quotation) -> str | None:
-	"""The Opportunity a Quotation was made from, by its header or its items."""
-	if quotation.get("opportunity"):
-		return quotation.opportunity
-	for item in quotation.get("items") or []:
-		if item.get("prevdoc_doctype") == DOCTYPE and item.get("prevdoc_docname"):
-			return item.prevdoc_docname
-	return None
+def of_quotation(quotation) -> set[str]:
+	"""Every Opportunity a Quotation names, in its header or in its items."""
+	names = {quotation.get("opportunity")} if quotation.get("opportunity") else set()
+	names.update(
+		item.prevdoc_docname
+		for item in quotation.get("items") or []
+		if item.get("prevdoc_doctype") == DOCTYPE and item.get("prevdoc_docname")
+	)
+	return names
 
 
-def of_sales_order(sales_order) -> str | None:
-	"""The Opportunity behind a Sales Order, through the Quotations it was made from."""
-	quotations = {
-		item.prevdoc_docname for item in sales_order.get("items") or [] if item.get("prevdoc_docname")
-	}
+def quotations_of_sales_order(sales_order) -> set[str]:
+	return {item.prevdoc_docname for item in sales_order.get("items") or [] if item.get("prevdoc_docname")}
+
+
+def of_sales_order(sales_order) -> set[str]:
+	"""Every Opportunity behind a Sales Order, through the Quotations it was made from."""
+	quotations = list(quotations_of_sales_order(sales_order))
 	if not quotations:
+		return set()
+	names = set(
+		frappe.get_all(
+			"Quotation",
+			filters={"name": ("in", quotations), "opportunity": ("is", "set")},
+			pluck="opportunity",
+		)
+	)
+	names.update(
+		frappe.get_all(
+			"Quotation Item",
+			filters={
+				"parent": ("in", quotations),
+				"prevdoc_doctype": DOCTYPE,
+				"prevdoc_docname": ("is", "set"),
+			},
+			pluck="prevdoc_docname",
+			distinct=True,
+		)
+	)
+	return names
+
+
+def open_quotation_copied_by(sales_order) -> tuple[str, str] | None:
+	"""(quotation, opportunity) for a Sales Order with no quotation link whose items all come from
+	one of the customer's submitted, not yet fully ordered Quotations made from an Opportunity.
+
+	Removing the link (or never setting it) must not take an order out of its deal's gates.
+	"""
+	items = {item.item_code for item in sales_order.get("items") or [] if item.get("item_code")}
+	customer = sales_order.get("customer")
+	if not items or not customer:
 		return None
-	opportunities = frappe.get_all(
-		"Quotation",
-		filters={"name": ("in", list(quotations)), "opportunity": ("is", "set")},
-		pluck="opportunity",
-		limit=1,
+	quotation = frappe.qb.DocType("Quotation")
+	item = frappe.qb.DocType("Quotation Item")
+	rows = (
+		frappe.qb.from_(item)
+		.join(quotation)
+		.on(item.parent == quotation.name)
+		.select(quotation.name, quotation.opportunity)
+		.where(
+			(quotation.quotation_to == "Customer")
+			& (quotation.party_name == customer)
+			& (quotation.docstatus == 1)
+			& quotation.status.isin(["Open", "Replied", "Partially Ordered"])
+			& quotation.opportunity.isnotnull()
+			& (quotation.opportunity != "")
+			& item.item_code.isin(list(items))
+		)
+		.groupby(quotation.name, quotation.opportunity)
+		.having(Count(item.item_code).distinct() == len(items))
+		.orderby(quotation.transaction_date, order=frappe.qb.desc)
+		.limit(1)
+		.run()
 	)
-	if opportunities:
-		return opportunities[0]
-	quotation_items = frappe.get_all(
-		"Quotation Item",
-		filters={
-			"parent": ("in", list(quotations)),
-			"prevdoc_doctype": DOCTYPE,
-			"prevdoc_docname": ("is", "set"),
-		},
-		pluck="prevdoc_docname",
-		limit=1,
-	)
-	return quotation_items[0] if quotation_items else None
+	return (rows[0][0], rows[0][1]) if rows else None
 
 
 def add_competitor(name: str, competitor: str) -> bool:

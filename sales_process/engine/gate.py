@@ -168,3 +168,27 @@ def submit_blockers(
 			blockers.append(Blocker(rule.name, None, None))
 		blockers.extend(Blocker(rule.name, r.name, r.status) for r in own if not r.closed)
 	return blockers
+
+
+def creation_blockers(
+	rules: Iterable[CheckpointRule], deal: DealSnapshot, stage_order: Mapping[str, int]
+) -> list[Blocker]:
+	"""Checkpoints a new deal would already be past: it starts them and is created beyond their gate.
+
+	`rules` are those that apply to the new deal. A deal created without a
+	stage is past nothing; it meets its gates on its first move.
+	"""
+	if not deal.stage:
+		return []
+	entered = set(stages_entered(None, deal.stage, stage_order))
+	blockers = []
+	for rule in rules:
+		gated = rule.stage_gated
+		if not rule.enabled or not gated or not gets_past(gated, deal.stage, stage_order):
+			continue
+		starts = rule.trigger == Trigger.OPPORTUNITY_CREATED or (
+			rule.trigger == Trigger.ENTERS_STAGE and rule.trigger_stage in entered
+		)
+		if starts:
+			blockers.append(Blocker(rule.name, None, None, gated))
+	return blockers

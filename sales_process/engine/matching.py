@@ -13,10 +13,12 @@ class MatchResult:
 	ratio: float | None
 	matched: tuple[str, ...]
 	unmatched: tuple[str, ...]
+	# the fact behind a missing ratio: True the customer bought before, False never did
+	purchase_history: bool = False
 
 	@property
 	def has_history(self) -> bool:
-		return self.ratio is not None
+		return self.purchase_history
 
 
 def purchase_history_match(
@@ -34,10 +36,12 @@ def purchase_history_match(
 	if has_history is None:
 		has_history = bool(purchased)
 	if not quoted or not has_history:
-		return MatchResult(None, (), tuple(quoted))
+		return MatchResult(None, (), tuple(quoted), purchase_history=bool(has_history))
 	matched = tuple(item for item in quoted if item in purchased)
 	unmatched = tuple(item for item in quoted if item not in purchased)
-	return MatchResult(round(100.0 * len(matched) / len(quoted), 2), matched, unmatched)
+	return MatchResult(
+		round(100.0 * len(matched) / len(quoted), 2), matched, unmatched, purchase_history=True
+	)
 
 
 def _distinct(items: Iterable[str]) -> list[str]:

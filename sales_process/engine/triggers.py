@@ -11,6 +11,8 @@ from sales_process.engine.rules import CheckpointRule, DealSnapshot, Trigger, ap
 
 CREATED_KEY = "created"
 CONDITION_KEY = "condition"
+COMPETITOR_PREFIX = "competitor:"
+RISK_PREFIX = "risk:"
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,18 @@ def stage_key(stage: str) -> str:
 
 
 def competitor_key(competitor: str) -> str:
-	return f"competitor:{competitor}"
+	return f"{COMPETITOR_PREFIX}{competitor}"
+
+
+def risk_key(signal: str) -> str:
+	return f"{RISK_PREFIX}{signal}"
+
+
+def subject_of(trigger_key: str | None, prefix: str) -> str | None:
+	"""What a record's trigger key is about ("competitor:Acme" → "Acme"), if it has that prefix."""
+	if trigger_key and trigger_key.startswith(prefix) and len(trigger_key) > len(prefix):
+		return trigger_key[len(prefix) :]
+	return None
 
 
 def document_key(doctype: str, name: str) -> str:

@@ -1,4 +1,5 @@
-"""Opportunity hooks: gate stage moves, start checkpoints, log every move."""
+"""Opportunity hooks: keep the server's fields, remember what the deal was, gate stage moves and
+late creation, start checkpoints, log every move."""
 
 from __future__ import annotations
 
@@ -6,45 +7,32 @@ import frappe
 from frappe import _
 
 from sales_process.adapters import opportunity
-from sales_process.engine.gate import leave_stage_blockers
-from sales_process.process import checkpoints, deals, rule_book, selling, stage_log
-from sales_process.process.settings import is_under_process_control
+from sales_process.process import deals, gates, records, selling, stage_log
+from sales_process.process import rule_book as book_module
+from sales_process.process.gates import MANAGER_ROLES
 
 
 def validate(doc, method=None):
-	if not is_under_process_control(doc.get("company")):
+	before = doc.get_doc_before_save()
+	if not deals.opportunity_under_control(doc, before):
 		return
-	if doc.is_new():
-		_default_probability(doc)
+	opportunity.keep_server_fields(doc, before)
+	opportunity.remember(doc, before, book_module.conditions_met(book_module.rule_book(), doc))
+	deal = deals.from_opportunity(doc, before)
+	if before is None:
+		_default_probability(doc, None)
+		gates.refuse_late_creation(deal)
 		return
+	_refuse_reassignment_by_a_rep(doc, before)
 	if not opportunity.stage_field_changed(doc):
 		return
-	_default_probability(doc)
-	before = doc.get_doc_before_save()
-	deal = deals.from_opportunity(doc)
-	book = rule_book.rule_book()
-	blockers = leave_stage_blockers(
-		checkpoints.applicable_rules(book, deal),
-		checkpoints.record_states(deal.doctype, deal.name),
-		deal.snapshot,
-		before.get("sales_stage"),
-		doc.get("sales_stage"),
-		rule_book.stage_order(),
-	)
-	blockers = checkpoints.settle_auto_verified(blockers, deal)
-	if blockers:
-		checkpoints.refuse(
-			deal,
-			_("move from stage {0} to {1}").format(
-				frappe.bold(_(before.get("sales_stage"))), frappe.bold(_(doc.get("sales_stage")))
-			),
-			blockers,
-		)
+	_default_probability(doc, before)
+	gates.check_stage_move(deal, before.get("sales_stage") or None, doc.get("sales_stage") or None)
 
 
-def _default_probability(doc):
-	"""A stage move sets the stage's default probability unless the rep typed one."""
-	if doc.is_new():
+def _default_probability(doc, before):
+	"""A new deal or a stage move takes the stage's default probability unless the rep typed one."""
+	if before is None:
 		if doc.probability not in (None, 0, opportunity.DEFAULT_PROBABILITY):
 			return
 	elif doc.has_value_changed("probability"):
@@ -56,9 +44,25 @@ def _default_probability(doc):
 		doc.probability = probability
 
 
+def _refuse_reassignment_by_a_rep(doc, before):
+	"""Who a deal belongs to decides who sees its records: only managers give it to someone else."""
+	if opportunity.rep(doc) == opportunity.rep(before) or MANAGER_ROLES & set(frappe.get_roles()):
+		return
+	frappe.throw(
+		_("Only a Sales Manager can give {0} {1} to another rep; it stays with {2}.").format(
+			_(doc.doctype), doc.name, opportunity.rep(before)
+		),
+		frappe.PermissionError,
+		title=_("Not Permitted"),
+	)
+
+
 def on_change(doc, method=None):
 	"""Runs after a save and after ERPNext's `db_set` of the status from a Quotation."""
-	if not is_under_process_control(doc.get("company")):
+	before = doc.get_doc_before_save()
+	if before is None and not doc.flags.in_insert:
+		before = doc  # a `db_set` from another document: nothing but the status moved
+	if not deals.opportunity_under_control(doc, before):
 		return
 	source = frappe.flags.get(selling.MOVE_SOURCE_FLAG) or "Opportunity"
 	logged = stage_log.log_position(opportunity.DOCTYPE, doc.name, opportunity.position(doc), source)
@@ -71,6 +75,20 @@ def on_change(doc, method=None):
 			doc.doctype, doc.name, "sp_stage_entered_on", logged.changed_on, update_modified=False
 		)
 		doc.sp_stage_entered_on = logged.changed_on
-	deal = deals.from_opportunity(doc)
-	if checkpoints.start_checkpoints(deal, opportunity.snapshot_before_save(doc)):
-		checkpoints.update_deal_compliance(deal.doctype, deal.name)
+	deal = deals.from_opportunity(doc, before if before is not doc else None)
+	if records.start_checkpoints(deal, opportunity.snapshot(before) if before is not None else None):
+		records.update_deal_compliance(deal.doctype, deal.name)
+	if before is not None and before is not doc and opportunity.rep(doc) != opportunity.rep(before):
+		records.reassign_open_records(deal.doctype, deal.name, opportunity.rep(doc), opportunity.rep(before))
+
+
+def dashboard(data):
+	"""The deal's checkpoint records, visits, objections and risks under Connections."""
+	data.setdefault("non_standard_fieldnames", {})
+	data.setdefault("dynamic_links", {})
+	doctypes = ["Sales Checkpoint Record", "Sales Visit Log", "Sales Objection", "Sales Risk Signal"]
+	for doctype in doctypes:
+		data["non_standard_fieldnames"][doctype] = "reference_name"
+	data["dynamic_links"]["reference_name"] = [opportunity.DOCTYPE, "reference_doctype"]
+	data.setdefault("transactions", []).append({"label": _("Sales Process"), "items": doctypes})
+	return data

@@ -1,4 +1,4 @@
-"""Quotation hooks: purchase-history match, Solution Match Verification gate, stage log."""
+"""Quotation hooks: purchase-history match, Solution Match Verification gate, records that follow it, stage log."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ from sales_process.process import rule_book, selling
 from sales_process.process.purchase_history import match_quotation
 
 
-def _customer(doc) -> str | None:
-	return doc.get("party_name") if doc.get("quotation_to") == "Customer" else None
-
-
 def validate(doc, method=None):
 	selling.forget_deal(doc)
-	if not selling.may_belong_to_process(doc) or not rule_book.uses(EvidenceKind.PURCHASE_MATCH):
+	# the match is the server's: whatever the request sent is replaced
+	doc.sp_match_ratio = 0
+	if selling.deal_of(doc) is None or not rule_book.uses(EvidenceKind.PURCHASE_MATCH):
 		return
 	# shown on the draft so the rep sees the match before submitting; before_submit reuses it
-	doc.flags.sp_match = match_quotation(doc, _customer(doc))
+	doc.flags.sp_match = match_quotation(doc)
 	doc.sp_match_ratio = doc.flags.sp_match.ratio or 0
 
 
@@ -29,13 +27,11 @@ def on_update(doc, method=None):
 def before_submit(doc, method=None):
 	if selling.deal_of(doc) is None:
 		return
-	# validate ran just before, in the same submit
-	result = doc.flags.get("sp_match")
-	if result is None and rule_book.uses(EvidenceKind.PURCHASE_MATCH):
-		result = match_quotation(doc, _customer(doc))
-	ratio = result.ratio if result else None
-	doc.sp_match_ratio = ratio or 0
-	selling.gate_submission(doc, match_ratio=ratio)
+	match = doc.flags.get("sp_match")  # validate ran just before, in the same submit
+	if match is None and rule_book.uses(EvidenceKind.PURCHASE_MATCH):
+		match = match_quotation(doc)
+	doc.sp_match_ratio = (match.ratio or 0) if match else 0
+	selling.gate_submission(doc, match=match)
 
 
 def on_submit(doc, method=None):
@@ -48,3 +44,8 @@ def before_cancel(doc, method=None):
 
 def on_cancel(doc, method=None):
 	selling.log_opportunity_move(doc)
+	selling.release_document_checkpoints(doc)
+
+
+def on_trash(doc, method=None):
+	selling.release_document_checkpoints(doc)

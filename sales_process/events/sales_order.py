@@ -1,4 +1,5 @@
-"""Sales Order hooks: Contract Terms Consensus gate, and the Opportunity moves ERPNext makes silently."""
+"""Sales Order hooks: Contract Terms Consensus gate, records that follow the order, and the
+Opportunity moves ERPNext makes silently (`frappe.db.set_value`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sales_process.process import selling
 
 def validate(doc, method=None):
 	selling.forget_deal(doc)
+	selling.deal_of(doc)  # refuses an order that mixes deals
 
 
 def on_update(doc, method=None):
@@ -29,3 +31,8 @@ def before_cancel(doc, method=None):
 
 def on_cancel(doc, method=None):
 	selling.log_opportunity_move(doc)
+	selling.release_document_checkpoints(doc)
+
+
+def on_trash(doc, method=None):
+	selling.release_document_checkpoints(doc)

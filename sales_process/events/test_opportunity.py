@@ -4,7 +4,7 @@ import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from sales_process import api
-from sales_process.process.checkpoints import CheckpointGateError
+from sales_process.process.gates import CheckpointGateError
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	attach_file,

@@ -1,6 +1,6 @@
 import frappe
 
-from sales_process.process.checkpoints import CheckpointGateError
+from sales_process.process.gates import CheckpointGateError
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	enroll,

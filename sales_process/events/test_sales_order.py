@@ -1,7 +1,7 @@
 import frappe
 
 from sales_process import api
-from sales_process.process.checkpoints import CheckpointGateError
+from sales_process.process.gates import CheckpointGateError
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	attach_file,

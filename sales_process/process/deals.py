@@ -9,6 +9,7 @@ import frappe
 
 from sales_process.adapters import opportunity
 from sales_process.engine.rules import DealSnapshot
+from sales_process.process.settings import enrolled_companies
 
 
 @dataclass
@@ -21,6 +22,13 @@ class Deal:
 	customer: str | None = None
 	# a Quotation or Sales Order not made from an Opportunity: only checkpoints that opt in apply
 	standalone: bool = False
+	# the deal as it was before the change being saved, and that document (for conditions)
+	before: DealSnapshot | None = None
+	before_doc: object = field(default=None, repr=False)
+	# how a document without a link was tied to this deal (shown in refusals)
+	via: str | None = None
+	# every company the deal is, was or ever was in
+	companies: frozenset[str] = frozenset()
 	# the full document, loaded only when a condition or an evidence check needs it
 	loaded: object = field(default=None, repr=False)
 	loader: Callable | None = field(default=None, repr=False)
@@ -36,7 +44,8 @@ class Deal:
 		return f"{frappe._(self.doctype)} {self.name}"
 
 
-def from_opportunity(doc) -> Deal:
+def from_opportunity(doc, before=None) -> Deal:
+	"""The deal in a save: `before` is the document as stored (None for a new deal)."""
 	return Deal(
 		doctype=opportunity.DOCTYPE,
 		name=doc.name,
@@ -45,10 +54,22 @@ def from_opportunity(doc) -> Deal:
 		snapshot=opportunity.snapshot(doc),
 		loaded=doc,
 		customer=opportunity.customer(doc),
+		before=opportunity.snapshot(before) if before is not None else None,
+		before_doc=before,
+		companies=frozenset(opportunity.companies_of(doc, before)),
 	)
 
 
-def opportunity_by_name(name: str) -> Deal:
+def opportunity_under_control(doc, before=None) -> bool:
+	"""A deal is in the process if it is, was before this save, or ever was in an enrolled company.
+
+	Switching the company in a save (or earlier) does not take a deal out of its gates.
+	"""
+	enrolled = enrolled_companies()
+	return bool(enrolled) and bool(opportunity.companies_of(doc, before) & enrolled)
+
+
+def opportunity_by_name(name: str, via: str | None = None) -> Deal:
 	"""A deal read with two light queries; the full Opportunity loads only if needed."""
 	values = opportunity.light_values(name)
 	return Deal(
@@ -59,6 +80,8 @@ def opportunity_by_name(name: str) -> Deal:
 		snapshot=opportunity.snapshot(values),
 		customer=opportunity.customer(values),
 		loader=lambda: opportunity.load(name),
+		via=via,
+		companies=frozenset(opportunity.companies_of(values)),
 	)
 
 
@@ -82,6 +105,7 @@ def from_selling_document(doc) -> Deal:
 		loaded=doc,
 		customer=customer,
 		standalone=True,
+		companies=frozenset({doc.get("company")} - {None}),
 	)
 
 

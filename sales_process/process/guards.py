@@ -1,7 +1,9 @@
-"""Which stamped fields did a form save try to change?"""
+"""Guards the controllers share: stamped fields, reassignment, and the right to add to a deal."""
 
 from __future__ import annotations
 
+import frappe
+from frappe import _
 from frappe.utils import flt, get_datetime
 
 
@@ -23,3 +25,44 @@ def same_value(df, new, old) -> bool:
 		except Exception:
 			return False
 	return str(new or "") == str(old or "")
+
+
+def guard_reassignment(doc, fieldname: str = "assigned_to"):
+	"""Only managers give a record to someone else, and the move is written on the record."""
+	from sales_process.permissions import is_manager
+
+	before = doc.get_doc_before_save()
+	if before is None or (before.get(fieldname) or None) == (doc.get(fieldname) or None):
+		return
+	if not is_manager():
+		frappe.throw(
+			_("Only a Sales Manager can reassign {0} {1}; it stays with {2}.").format(
+				_(doc.doctype), doc.name, before.get(fieldname) or "-"
+			),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+	doc.add_comment(
+		"Info",
+		_("Reassigned from {0} to {1} by {2}").format(
+			before.get(fieldname) or "-", doc.get(fieldname) or "-", frappe.session.user
+		),
+	)
+
+
+def require_write_on_deal(doc):
+	"""Adding an objection, a risk, a competitor response or a visit to a deal needs the right to change it.
+
+	Documents the process itself creates (from an email, a visit summary) pass
+	with `ignore_permissions`.
+	"""
+	if doc.flags.ignore_permissions or not doc.get("reference_doctype") or not doc.get("reference_name"):
+		return
+	if not frappe.has_permission(doc.reference_doctype, "write", doc.reference_name):
+		frappe.throw(
+			_(
+				"You cannot add a {0} to {1} {2}: you cannot change that deal. Ask its rep or a Sales Manager."
+			).format(_(doc.doctype), _(doc.reference_doctype), doc.reference_name),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)

@@ -6,12 +6,15 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Count
 
+from sales_process.adapters import opportunity
 from sales_process.engine.classify import KeywordClassifier
 from sales_process.engine.rules import Trigger
-from sales_process.process import checkpoints, deals
+from sales_process.engine.triggers import RISK_PREFIX, risk_key, subject_of
+from sales_process.process import deals, records
+from sales_process.process.completion import settle_started_by
 
 CLASSIFIER_CACHE_KEY = "sales_process:objection_keywords"
-RISK_KEY_PREFIX = "risk:"
+SIGNAL = "Sales Risk Signal"
 
 
 def keyword_table() -> dict[str, list[str]]:
@@ -34,9 +37,15 @@ def clear_cache(doc=None, method=None):
 
 def suggest(text: str | None) -> str | None:
 	"""The objection type the words point to, or None."""
+	found = topics(text)
+	return found[0] if found else None
+
+
+def topics(text: str | None) -> list[str]:
+	"""Every objection type the words speak of, best first ("太贵了,要走招标": price and tender)."""
 	if not (text or "").strip():
-		return None
-	return KeywordClassifier(keyword_table()).best(text)
+		return []
+	return KeywordClassifier(keyword_table()).categories(text)
 
 
 def raises_risk(objection_type: str | None) -> bool:
@@ -45,10 +54,35 @@ def raises_risk(objection_type: str | None) -> bool:
 	)
 
 
-def raise_risk_signal(reference_doctype, reference_name, risk_type, source_doc, text, strategy=None) -> str:
-	"""One open signal per deal and risk type: a repeated mention does not pile up signals."""
+def deal_rep(reference_doctype: str | None, reference_name: str | None) -> str | None:
+	"""Signals and suggested objections belong to the deal's rep, whoever or whatever raised them."""
+	if reference_doctype != opportunity.DOCTYPE or not reference_name:
+		return None
+	values = frappe.db.get_value(
+		opportunity.DOCTYPE, reference_name, ["owner", "opportunity_owner"], as_dict=True
+	)
+	return opportunity.rep(values) if values else None
+
+
+def raise_risks_in(text, reference_doctype, reference_name, source_doc, also=()) -> list[str]:
+	"""A signal for every risk type the words carry (and for `also`, a type the rep chose)."""
+	if not reference_name:
+		return []
+	risk_types = [t for t in dict.fromkeys([*also, *topics(text)]) if raises_risk(t)]
+	return [
+		raise_risk_signal(reference_doctype, reference_name, risk_type, source_doc, text)
+		for risk_type in risk_types
+	]
+
+
+def raise_risk_signal(reference_doctype, reference_name, risk_type, source_doc, text) -> str:
+	"""One open signal per deal and risk type: a repeated mention does not pile up signals.
+
+	The type's default strategy is only suggested: Risk Pre-registration is met
+	when the rep chooses or confirms a strategy.
+	"""
 	existing = frappe.db.get_value(
-		"Sales Risk Signal",
+		SIGNAL,
 		{
 			"reference_doctype": reference_doctype,
 			"reference_name": reference_name,
@@ -60,18 +94,20 @@ def raise_risk_signal(reference_doctype, reference_name, risk_type, source_doc, 
 		return existing
 	signal = frappe.get_doc(
 		{
-			"doctype": "Sales Risk Signal",
+			"doctype": SIGNAL,
 			"reference_doctype": reference_doctype,
 			"reference_name": reference_name,
 			"risk_type": risk_type,
-			"strategy": strategy
-			or frappe.get_cached_value("Sales Objection Type", risk_type, "default_strategy"),
-			"assigned_to": frappe.session.user,
+			"suggested_strategy": frappe.get_cached_value(
+				"Sales Objection Type", risk_type, "default_strategy"
+			),
+			"assigned_to": deal_rep(reference_doctype, reference_name) or frappe.session.user,
 			"detected_in_doctype": source_doc.doctype,
 			"detected_in": source_doc.name,
 			"detected_text": (text or "")[:500],
 		}
 	)
+	signal.flags.sp_system_write = True
 	signal.insert(ignore_permissions=True)
 	return signal.name
 
@@ -80,32 +116,36 @@ def start_risk_checkpoint(signal):
 	"""A risk signal on a deal starts Risk Pre-registration (or any checkpoint triggered by risks)."""
 	if not signal.reference_name or not frappe.db.exists(signal.reference_doctype, signal.reference_name):
 		return
-	from sales_process.process.settings import is_under_process_control
+	from sales_process.process.settings import enrolled_companies
 
 	deal = deals.load(signal.reference_doctype, signal.reference_name)
-	if not is_under_process_control(deal.company):
+	if not deal.companies & enrolled_companies():
 		return
-	checkpoints.start_checkpoints(
-		deal, deal.snapshot, events=[(Trigger.RISK_SIGNAL, RISK_KEY_PREFIX + signal.name)]
-	)
+	records.start_checkpoints(deal, deal.snapshot, events=[(Trigger.RISK_SIGNAL, risk_key(signal.name))])
 
 
 def settle_risk_checkpoint(signal):
 	"""Choosing a strategy is the evidence Risk Pre-registration asks for."""
 	if not signal.strategy or not signal.reference_name:
 		return
-	checkpoints.settle_started_by(
+	settle_started_by(
 		signal.reference_doctype,
 		signal.reference_name,
-		RISK_KEY_PREFIX + signal.name,
+		risk_key(signal.name),
 		_("Completed by Sales Risk Signal {0}: {1}").format(signal.name, signal.strategy),
 	)
 
 
-def strategy_of_risk_key(trigger_key: str | None) -> str | None:
-	if not (trigger_key or "").startswith(RISK_KEY_PREFIX):
-		return None
-	return frappe.db.get_value("Sales Risk Signal", trigger_key[len(RISK_KEY_PREFIX) :], "strategy")
+def choose_risk_strategy(record, strategy: str):
+	"""The rep picks (or confirms) the strategy for the risk behind a Risk Pre-registration record."""
+	name = subject_of(record.trigger_key, RISK_PREFIX)
+	if not name:
+		frappe.throw(
+			_("Checkpoint {0} is not about a risk signal.").format(frappe.bold(_(record.checkpoint)))
+		)
+	signal = frappe.get_doc(SIGNAL, name)
+	signal.strategy = strategy
+	signal.save()  # the rep's own permission on the signal applies
 
 
 def refresh_strategy_stats(strategy: str | None):

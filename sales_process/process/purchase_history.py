@@ -46,9 +46,17 @@ def _has_any_purchase(customer: str) -> bool:
 	return False
 
 
-def match_quotation(doc, customer: str | None) -> MatchResult:
+def customer_of(quotation) -> str | None:
+	return quotation.get("party_name") if quotation.get("quotation_to") == "Customer" else None
+
+
+def match_quotation(doc) -> MatchResult:
+	"""The quoted items against what the customer bought; a quotation to a lead has no history."""
 	quoted = [item.item_code for item in doc.get("items") or [] if item.get("item_code")]
-	if not customer or not quoted:
-		return purchase_history_match(quoted, [])
+	customer = customer_of(doc)
+	if not customer:
+		return purchase_history_match(quoted, [], has_history=False)
+	if not quoted:
+		return purchase_history_match(quoted, [], has_history=_has_any_purchase(customer))
 	bought, has_history = purchased_items(customer, list(dict.fromkeys(quoted)))
 	return purchase_history_match(quoted, bought, has_history=has_history)

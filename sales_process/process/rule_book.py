@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 
 from sales_process.engine.deadlines import WORKING_DAYS
-from sales_process.engine.rules import CheckpointRule, EvidenceKind, EvidenceRequirement
+from sales_process.engine.rules import CheckpointRule, EvidenceKind, EvidenceRequirement, applies_to
 
 RULES_CACHE_KEY = "sales_process:rule_book"
 STAGE_ORDER_CACHE_KEY = "sales_process:stage_order"
@@ -131,22 +131,50 @@ def holidays(company: str | None):
 
 
 def condition_holds(book: RuleBook, rule: CheckpointRule, deal) -> bool:
-	"""A checkpoint's condition on the deal; a condition that fails to run never blocks anything."""
+	"""Does the checkpoint's condition hold on the deal as it is, was before this save, or ever was?
+
+	A condition that fails to run is logged and counts as not holding: it never
+	blocks a deal it has not started on (started records keep their gate anyway).
+	"""
 	condition = book.conditions.get(rule.name)
 	if not condition:
 		return True
-	doc = deal.doc  # loaded only here, where a condition needs the whole document
-	if doc is None:
-		return False
+	if rule.name in deal.snapshot.past_conditions:
+		return True
+	return any(evaluate(rule.name, condition, doc) for doc in (deal.doc, deal.before_doc) if doc is not None)
+
+
+def evaluate(checkpoint: str, condition: str, doc) -> bool:
 	try:
 		return bool(frappe.safe_eval(condition, None, {"doc": doc.as_dict()}))
 	except Exception:
 		frappe.log_error(
-			title=_("Sales Checkpoint {0}: condition failed").format(rule.name),
+			title=_("Sales Checkpoint {0}: condition failed").format(checkpoint),
 			reference_doctype="Sales Checkpoint",
-			reference_name=rule.name,
+			reference_name=checkpoint,
 		)
 		return False
+
+
+def conditions_met(book: RuleBook, doc) -> list[str]:
+	"""Conditional checkpoints whose condition holds on this document (for the deal's memory)."""
+	return [name for name, condition in book.conditions.items() if evaluate(name, condition, doc)]
+
+
+def applicable(book: RuleBook, deal) -> list[CheckpointRule]:
+	"""Rules that apply to the deal: scope and condition judged on what it is, was and ever was."""
+	return [
+		rule
+		for rule in book.rules
+		if (rule.applies_without_opportunity or not deal.standalone)
+		and applies_to(rule, deal.snapshot, deal.before)
+		and condition_holds(book, rule, deal)
+	]
+
+
+def gating_rules(book: RuleBook, deal) -> list[CheckpointRule]:
+	"""Rules that may gate this deal; scope and conditions are asked only of those not started yet."""
+	return [rule for rule in book.rules if rule.applies_without_opportunity or not deal.standalone]
 
 
 def waiver_role(book: RuleBook, checkpoint: str) -> str:

@@ -27,6 +27,25 @@ def last_position(reference_doctype: str, reference_name: str):
 	return rows[0] if rows else None
 
 
+def last_ordered_stage(reference_doctype: str, reference_name: str, stage_order) -> str | None:
+	"""The last ordered stage the deal was logged in (for a deal whose stage is now empty or unordered)."""
+	log = frappe.qb.DocType(LOG)
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.to_stage)
+		.where(
+			(log.reference_doctype == reference_doctype)
+			& (log.reference_name == reference_name)
+			& log.to_stage.isin(list(stage_order) or [""])
+		)
+		.orderby(log.changed_on, order=Order.desc)
+		.orderby(log.creation, order=Order.desc)
+		.limit(1)
+		.run()
+	)
+	return rows[0][0] if rows else None
+
+
 def log_position(
 	reference_doctype: str,
 	reference_name: str,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import flt, format_datetime, now_datetime, time_diff_in_seconds
+from frappe.utils import flt, format_datetime, get_system_timezone, now_datetime, time_diff_in_seconds
 
 from sales_process.engine import geo
-from sales_process.engine.watermark import NotAnImage, sha256, stamp
-from sales_process.process.settings import get_settings
+from sales_process.engine.watermark import ImageTooLarge, NotAnImage, sha256, stamp
+from sales_process.process.settings import allows_self_approval, get_settings
 
 VISIT = "Sales Visit Log"
 
@@ -68,16 +68,32 @@ def site_address(visit) -> str | None:
 	return rows[0][0] if rows else None
 
 
-def site_point(address: str | None) -> geo.Point | None:
+def site_location(address: str | None) -> frappe._dict:
+	"""The geofence centre of an address and who located it; no point unless a manager confirmed it.
+
+	A rep who sets (or adds an address with) their own position cannot make
+	their check-ins pass: an unconfirmed site counts as having no location.
+	"""
+	site = frappe._dict(point=None, located_by=None, confirmed_by=None, unconfirmed=False)
 	if not address:
-		return None
-	values = frappe.db.get_value("Address", address, ["sp_latitude", "sp_longitude"], as_dict=True)
+		return site
+	values = frappe.db.get_value(
+		"Address",
+		address,
+		["sp_latitude", "sp_longitude", "sp_located_by", "sp_location_confirmed_by"],
+		as_dict=True,
+	)
 	if not values or (not values.sp_latitude and not values.sp_longitude):
-		return None
+		return site
+	site.located_by, site.confirmed_by = values.sp_located_by, values.sp_location_confirmed_by
+	if not site.confirmed_by:
+		site.unconfirmed = True
+		return site
 	try:
-		return geo.point(values.sp_latitude, values.sp_longitude)
+		site.point = geo.point(values.sp_latitude, values.sp_longitude)
 	except geo.InvalidCoordinates:
-		return None
+		site.point = None
+	return site
 
 
 def previous_check_in(visit) -> geo.Fix | None:
@@ -119,12 +135,13 @@ def check_in(visit, latitude, longitude, accuracy=None, device=None):
 	settings = get_settings()
 	radius = flt(settings.geofence_radius_m) or 500
 	address = site_address(visit)
-	check = geo.geofence(device_point, site_point(address), radius)
+	site = site_location(address)
+	check = geo.geofence(device_point, site.point, radius)
 	if check.result == geo.OUTSIDE and settings.outside_geofence == "Refuse":
 		frappe.throw(
 			_(
-				"You are {0} m from {1}; check in within {2} m of the site. If the address is wrong, ask a Sales Manager to correct its location."
-			).format(int(check.distance_m), address, int(radius)),
+				"You are {0} from {1}; check in within {2} of the site. If the address is wrong, ask a Sales Manager to correct its location."
+			).format(geo.readable_distance(check.distance_m), address, geo.readable_distance(radius)),
 			title=_("Outside the Geofence"),
 		)
 
@@ -133,9 +150,17 @@ def check_in(visit, latitude, longitude, accuracy=None, device=None):
 	flags = []
 	if check.result == geo.OUTSIDE:
 		flags.append(
-			_("Checked in {0} m from the site (limit {1} m).").format(int(check.distance_m), int(radius))
+			_("Checked in {0} from the site (limit {1}).").format(
+				geo.readable_distance(check.distance_m), geo.readable_distance(radius)
+			)
 		)
-	if check.result == geo.NO_SITE_LOCATION:
+	if check.result == geo.NO_SITE_LOCATION and site.unconfirmed:
+		flags.append(
+			_(
+				"The site location of address {0} was set by {1} and is not confirmed by a Sales Manager yet."
+			).format(address, site.located_by or "-")
+		)
+	elif check.result == geo.NO_SITE_LOCATION:
 		flags.append(
 			_("The site has no location: add latitude and longitude to address {0}.").format(address or "-")
 		)
@@ -166,6 +191,8 @@ def check_in(visit, latitude, longitude, accuracy=None, device=None):
 			"check_in_accuracy": accuracy,
 			"device": (device or _user_agent())[:500],
 			"address": address,
+			"site_located_by": site.located_by,
+			"site_location_confirmed_by": site.confirmed_by,
 			"distance_m": check.distance_m,
 			"geofence_result": check.result,
 			"travel_speed_kmh": None if speed in (None, float("inf")) else round(speed, 1),
@@ -178,11 +205,15 @@ def check_in(visit, latitude, longitude, accuracy=None, device=None):
 	_system_save(visit)
 
 
-def check_out(visit):
+def check_out(visit, summary: str | None = None, next_step: str | None = None):
 	if not visit.check_in_time:
 		frappe.throw(_("Check in to visit {0} before checking out.").format(visit.name))
 	if visit.check_out_time:
 		frappe.throw(_("Visit {0} is already checked out.").format(visit.name))
+	if (summary or "").strip():
+		visit.summary = summary.strip()
+	if (next_step or "").strip():
+		visit.next_step = next_step.strip()
 	now = now_datetime()
 	visit.check_out_time = now
 	visit.duration = max(time_diff_in_seconds(now, visit.check_in_time), 0)
@@ -194,15 +225,23 @@ def check_out(visit):
 REVIEWERS = {"Sales Manager", "System Manager"}
 
 
-def review(visit):
-	"""A manager has looked at a flagged visit: it leaves the review queue, the reason stays."""
+def review(visit, comment: str | None = None):
+	"""A manager has looked at a flagged visit: it leaves the review queue, the reason and the comment stay."""
 	if not REVIEWERS & set(frappe.get_roles()):
 		frappe.throw(_("Only a Sales Manager can mark a flagged visit as reviewed."), frappe.PermissionError)
+	if visit.rep == frappe.session.user != "Administrator" and not allows_self_approval():
+		frappe.throw(
+			_("Visit {0} is your own: another Sales Manager reviews it.").format(visit.name),
+			frappe.PermissionError,
+		)
 	if not visit.needs_review:
 		frappe.throw(_("Visit {0} is not flagged.").format(visit.name))
+	if not (comment or "").strip():
+		frappe.throw(_("Write what you checked before marking visit {0} reviewed.").format(visit.name))
 	visit.needs_review = 0
 	visit.reviewed_by = frappe.session.user
 	visit.reviewed_on = now_datetime()
+	visit.review_comment = comment.strip()
 	_system_save(visit)
 
 
@@ -228,17 +267,18 @@ def add_photo_bytes(visit, content: bytes, original=None, file_name: str | None 
 		frappe.throw(_("Visit {0} already has its photo; it cannot be replaced.").format(visit.name))
 	if not visit.check_in_time:
 		frappe.throw(_("Check in first: the photo is stamped with the check-in location."))
-	lines = [
-		f"{format_datetime(now_datetime(), 'yyyy-MM-dd HH:mm:ss')} · {visit.rep}",
-		f"{visit.check_in_latitude:.6f}, {visit.check_in_longitude:.6f}"
-		+ (f" · {int(visit.distance_m)} m" if visit.distance_m is not None else ""),
-		f"{visit.name} · {(visit.device or '')[:90]}",
-	]
 	try:
-		stamped = stamp(content, lines)
+		stamped = stamp(content, stamp_lines(visit))
 	except NotAnImage:
 		frappe.throw(
 			_("{0} is not a photo. Take or choose a picture (JPEG or PNG).").format(
+				original.file_name if original else (file_name or _("The file"))
+			),
+			title=_("Not an Image"),
+		)
+	except ImageTooLarge:
+		frappe.throw(
+			_("{0} is larger than any phone photo. Take the picture again with the phone camera.").format(
 				original.file_name if original else (file_name or _("The file"))
 			),
 			title=_("Not an Image"),
@@ -256,8 +296,40 @@ def add_photo_bytes(visit, content: bytes, original=None, file_name: str | None 
 	_system_save(visit)
 
 
+def stamp_lines(visit) -> list[str]:
+	"""Server time with its time zone, who and whom, where, and the device (wrapped by the stamp)."""
+	now = now_datetime()
+	zone = get_system_timezone()
+	offset = _offset(zone, now)
+	rep = frappe.utils.get_fullname(visit.rep) or visit.rep
+	party = _party_name(visit)
+	where = f"{visit.check_in_latitude:.6f}, {visit.check_in_longitude:.6f}"
+	if visit.distance_m is not None:
+		where += f" · {geo.readable_distance(visit.distance_m)}"
+	return [
+		f"{format_datetime(now, 'yyyy-MM-dd HH:mm:ss')} {offset} ({zone})",
+		f"{rep} · {party}",
+		where,
+		f"{visit.name} · {visit.device or ''}",
+	]
+
+
+def _offset(zone: str, moment) -> str:
+	from zoneinfo import ZoneInfo
+
+	return moment.replace(tzinfo=ZoneInfo(zone)).strftime("UTC%z")
+
+
+def _party_name(visit) -> str:
+	if visit.party_type == "Customer":
+		return frappe.db.get_value("Customer", visit.party, "customer_name") or visit.party
+	if visit.party_type == "Lead":
+		return frappe.db.get_value("Lead", visit.party, "company_name") or visit.party
+	return visit.party or ""
+
+
 def _private_file(visit, file_name: str, content: bytes, fieldname: str):
-	return frappe.get_doc(
+	file = frappe.get_doc(
 		{
 			"doctype": "File",
 			"file_name": file_name,
@@ -267,7 +339,9 @@ def _private_file(visit, file_name: str, content: bytes, fieldname: str):
 			"content": content,
 			"is_private": 1,
 		}
-	).insert(ignore_permissions=True)
+	)
+	file.flags.sp_system_write = True  # the only way a photo reaches a visit
+	return file.insert(ignore_permissions=True)
 
 
 def _user_agent() -> str:
@@ -279,3 +353,23 @@ def _user_agent() -> str:
 def _system_save(visit):
 	visit.flags.sp_system_write = True
 	visit.save(ignore_permissions=True)
+
+
+def defaults_for(party_type: str, party: str) -> dict:
+	"""Picking the visited customer fills its site address and, when there is just one, its open deal."""
+	visit = frappe._dict(party_type=party_type, party=party, address=None)
+	open_deals = frappe.get_all(
+		"Opportunity",
+		filters={
+			"opportunity_from": party_type,
+			"party_name": party,
+			"status": ("not in", ["Lost", "Closed", "Converted"]),
+		},
+		pluck="name",
+		limit=2,
+	)
+	readable = [name for name in open_deals if frappe.has_permission("Opportunity", "read", name)]
+	return {
+		"address": site_address(visit),
+		"opportunity": readable[0] if len(open_deals) == 1 and readable else None,
+	}

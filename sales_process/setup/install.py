@@ -10,12 +10,20 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from sales_process.engine.stages import DEFAULT_STAGES, Position, transitions_from_history
 from sales_process.setup.custom_fields import CUSTOM_FIELDS
 from sales_process.setup.default_checkpoints import DEFAULT_CHECKPOINTS
+from sales_process.setup.permissions import (
+	grant_permissions,
+	revoke_permissions,
+	set_properties,
+	unset_properties,
+)
 from sales_process.setup.roles import APP_ROLES
 
 
 def after_install():
 	make_custom_fields()
 	make_roles()
+	grant_permissions()
+	set_properties()
 	set_stage_defaults()
 	make_default_checkpoints()
 	make_default_objections()
@@ -26,10 +34,14 @@ def after_install():
 def after_migrate():
 	make_custom_fields()
 	make_roles()
+	grant_permissions()
+	set_properties()
 
 
 def before_uninstall():
 	delete_custom_fields()
+	revoke_permissions()
+	unset_properties()
 
 
 def make_custom_fields():

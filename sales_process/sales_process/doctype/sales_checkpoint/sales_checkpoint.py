@@ -2,8 +2,11 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sales_process.engine.conditions import check_condition
 from sales_process.engine.rules import EvidenceKind, Gate, Trigger
 from sales_process.process import rule_book
+
+NUMBER_FIELDTYPES = ("Int", "Float", "Currency", "Percent", "Check")
 
 DECISION_ROLES = ("Initiator", "Influencer", "Decision Maker", "Veto Holder", "User")
 
@@ -14,6 +17,16 @@ class SalesCheckpoint(Document):
 		self.validate_gate()
 		self.validate_condition()
 		self.validate_evidence()
+
+	def validate_stage_order(self, stage: str | None, what: str):
+		"""A gate or trigger on a stage without an order cannot tell forward from back."""
+		if stage and stage not in rule_book.stage_order():
+			frappe.throw(
+				_(
+					"Stage {0} ({1}) has no Order: give it an Order in Sales Stage first, so the process knows which stages come after it."
+				).format(frappe.bold(_(stage)), _(what)),
+				title=_("Stage Without Order"),
+			)
 
 	def on_update(self):
 		rule_book.clear_cache()
@@ -30,6 +43,7 @@ class SalesCheckpoint(Document):
 			)
 		if self.trigger != Trigger.ENTERS_STAGE:
 			self.trigger_stage = None
+		self.validate_stage_order(self.trigger_stage, "Stage")
 
 	def validate_gate(self):
 		if self.gate != Gate.LEAVE_STAGE:
@@ -42,6 +56,8 @@ class SalesCheckpoint(Document):
 			)
 		if self.gate not in (Gate.SUBMIT_QUOTATION, Gate.SUBMIT_SALES_ORDER):
 			self.applies_without_opportunity = 0
+		if self.gate == Gate.LEAVE_STAGE:
+			self.validate_stage_order(self.gate_stage or self.trigger_stage, "Stage That Cannot Be Left")
 
 	def validate_condition(self):
 		"""Refuse a condition that cannot run, so it can never block a document later."""
@@ -55,8 +71,13 @@ class SalesCheckpoint(Document):
 					)
 				)
 			return
+		numeric = [
+			df.fieldname for df in frappe.get_meta("Opportunity").fields if df.fieldtype in NUMBER_FIELDTYPES
+		]
 		sample = frappe.new_doc("Opportunity").as_dict()
 		try:
+			# checked before it ever runs: a condition like 9**9**9 would hang every deal save
+			check_condition(condition, numeric)
 			frappe.safe_eval(condition, None, {"doc": sample})
 		except Exception as error:
 			frappe.throw(
@@ -71,6 +92,13 @@ class SalesCheckpoint(Document):
 			)
 
 	def validate_evidence(self):
+		if not self.evidence:
+			frappe.throw(
+				_(
+					"Checkpoint {0}: add at least one row to Evidence Required, so completing it proves something."
+				).format(frappe.bold(self.name)),
+				title=_("Evidence Required"),
+			)
 		for row in self.evidence:
 			if row.kind == EvidenceKind.PURCHASE_MATCH and not (0 < (row.min_ratio or 0) <= 100):
 				frappe.throw(

@@ -14,6 +14,7 @@ SYSTEM_FIELDS = (
 	"trigger_key",
 	"assigned_to",
 	"company",
+	"customer",
 	"stage",
 	"triggered_on",
 	"due_on",
@@ -45,13 +46,27 @@ class SalesCheckpointRecord(Document):
 		self.guard_closed(allow=())
 		self.guard_system_fields()
 
+	def on_trash(self):
+		"""A completed or waived record is the evidence that the process was followed."""
+		if frappe.db.get_value(self.doctype, self.name, "status") in (
+			RecordStatus.COMPLETED,
+			RecordStatus.WAIVED,
+		):
+			frappe.throw(
+				_("Checkpoint {0} is {1}: the record and its evidence cannot be deleted.").format(
+					frappe.bold(_(self.checkpoint)), _(self.status)
+				),
+				frappe.PermissionError,
+				title=_("Checkpoint Closed"),
+			)
+
 	def guard_closed(self, allow):
 		"""Completed and waived evidence is immutable."""
 		before = self.get_doc_before_save()
 		if not before or before.status not in RecordStatus.CLOSED:
 			return
 		changed = [f for f in changed_fields(self, before, SYSTEM_FIELDS + EVIDENCE_FIELDS) if f not in allow]
-		if changed or (allow and self.status != before.status):
+		if changed or (allow and self.status != before.status) or self.evidence_files_changed(before):
 			frappe.throw(
 				_("Checkpoint {0} is {1}: its evidence and status can no longer be changed.").format(
 					frappe.bold(_(self.checkpoint)), _(before.status)
@@ -61,7 +76,10 @@ class SalesCheckpointRecord(Document):
 			)
 
 	def guard_system_fields(self):
-		changed = changed_fields(self, self.get_doc_before_save(), SYSTEM_FIELDS)
+		before = self.get_doc_before_save()
+		changed = changed_fields(self, before, SYSTEM_FIELDS)
+		if self.evidence_files_changed(before):
+			changed.append("evidence_files")
 		if changed:
 			frappe.throw(
 				_(
@@ -70,7 +88,14 @@ class SalesCheckpointRecord(Document):
 				frappe.PermissionError,
 			)
 
+	def evidence_files_changed(self, before) -> bool:
+		def rows(doc):
+			return [(row.file, row.sha256) for row in doc.get("evidence_files") or []]
+
+		return before is not None and rows(self) != rows(before)
+
 
 def on_doctype_update():
 	frappe.db.add_index("Sales Checkpoint Record", ["reference_doctype", "reference_name"])
 	frappe.db.add_index("Sales Checkpoint Record", ["status", "due_on"])
+	frappe.db.add_index("Sales Checkpoint Record", ["trigger_key"])

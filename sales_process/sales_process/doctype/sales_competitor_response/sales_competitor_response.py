@@ -3,15 +3,22 @@ from frappe import _
 from frappe.model.document import Document
 
 from sales_process.adapters import opportunity
-from sales_process.process import checkpoints
+from sales_process.engine.triggers import competitor_key
+from sales_process.process.completion import settle_started_by
+from sales_process.process.guards import guard_reassignment, require_write_on_deal
+from sales_process.process.objections import deal_rep
 
 
 class SalesCompetitorResponse(Document):
 	def validate(self):
 		if not frappe.db.exists(self.reference_doctype, self.reference_name):
 			frappe.throw(_("{0} {1} does not exist.").format(_(self.reference_doctype), self.reference_name))
-		if not self.assigned_to:
-			self.assigned_to = frappe.session.user
+		if self.is_new():
+			require_write_on_deal(self)
+			# the response belongs to the deal's rep, so the deal's team sees it
+			self.assigned_to = deal_rep(self.reference_doctype, self.reference_name) or frappe.session.user
+		else:
+			guard_reassignment(self)
 		existing = frappe.db.get_value(
 			"Sales Competitor Response",
 			{
@@ -39,10 +46,10 @@ class SalesCompetitorResponse(Document):
 		"""
 		if self.reference_doctype == opportunity.DOCTYPE:
 			opportunity.add_competitor(self.reference_name, self.competitor)
-		checkpoints.settle_started_by(
+		settle_started_by(
 			self.reference_doctype,
 			self.reference_name,
-			checkpoints.COMPETITOR_KEY_PREFIX + self.competitor,
+			competitor_key(self.competitor),
 			_("Completed by Sales Competitor Response {0}").format(self.name),
 		)
 

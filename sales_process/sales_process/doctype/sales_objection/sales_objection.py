@@ -3,12 +3,18 @@ from frappe.model.document import Document
 
 from sales_process.adapters import opportunity
 from sales_process.process import objections
+from sales_process.process.guards import guard_reassignment, require_write_on_deal
 
 
 class SalesObjection(Document):
 	def validate(self):
 		if self.is_new():
-			self.assigned_to = self.assigned_to or frappe.session.user
+			require_write_on_deal(self)
+			self.assigned_to = (
+				objections.deal_rep(self.reference_doctype, self.reference_name) or frappe.session.user
+			)
+		else:
+			guard_reassignment(self)
 		if not self.objection_type:
 			# one tap to confirm or correct: the rep sees the suggestion already filled in
 			self.objection_type = objections.suggest(self.customer_words)
@@ -19,25 +25,29 @@ class SalesObjection(Document):
 			self.strategy = frappe.get_cached_value(
 				"Sales Objection Type", self.objection_type, "default_strategy"
 			)
+		self.customer = None
 		if self.reference_doctype == opportunity.DOCTYPE and self.reference_name:
-			self.customer = (
-				frappe.db.get_value(opportunity.DOCTYPE, self.reference_name, "party_name", cache=True)
-				if frappe.db.get_value(opportunity.DOCTYPE, self.reference_name, "opportunity_from")
-				== "Customer"
-				else None
+			values = frappe.db.get_value(
+				opportunity.DOCTYPE, self.reference_name, ["opportunity_from", "party_name"], as_dict=True
 			)
+			self.customer = opportunity.customer(values) if values else None
 
 	def on_update(self):
-		if objections.raises_risk(self.objection_type) and not self.risk_signal:
-			signal = objections.raise_risk_signal(
+		"""Every risk the words carry raises its signal, besides the type the objection is filed under."""
+		if self.reference_name and (
+			self.is_new()
+			or self.has_value_changed("customer_words")
+			or self.has_value_changed("objection_type")
+		):
+			signals = objections.raise_risks_in(
+				self.customer_words,
 				self.reference_doctype,
 				self.reference_name,
-				self.objection_type,
 				self,
-				self.customer_words,
-				self.strategy,
+				also=[self.objection_type] if self.objection_type else [],
 			)
-			self.db_set("risk_signal", signal, update_modified=False)
+			if signals and not self.risk_signal:
+				self.db_set("risk_signal", signals[0], update_modified=False)
 		if self.has_value_changed("strategy") or self.has_value_changed("status"):
 			objections.refresh_strategy_stats(self.strategy)
 			before = self.get_doc_before_save()

@@ -3,11 +3,37 @@ from frappe import _
 from frappe.model.document import Document
 
 from sales_process.process import objections
+from sales_process.process.guards import changed_fields, guard_reassignment, require_write_on_deal
+
+# set by the process; a rep chooses `strategy`, never these
+SYSTEM_FIELDS = ("suggested_strategy", "detected_in_doctype", "detected_in", "detected_text")
 
 
 class SalesRiskSignal(Document):
 	def validate(self):
-		self.assigned_to = self.assigned_to or frappe.session.user
+		system = self.flags.pop("sp_system_write", False)
+		if self.is_new():
+			if not system:
+				require_write_on_deal(self)
+				for fieldname in SYSTEM_FIELDS:
+					self.set(fieldname, None)
+			self.assigned_to = objections.deal_rep(self.reference_doctype, self.reference_name) or (
+				self.assigned_to if system else frappe.session.user
+			)
+			if not self.suggested_strategy and self.risk_type:
+				self.suggested_strategy = frappe.get_cached_value(
+					"Sales Objection Type", self.risk_type, "default_strategy"
+				)
+		else:
+			guard_reassignment(self)
+			changed = changed_fields(self, self.get_doc_before_save(), SYSTEM_FIELDS)
+			if changed:
+				frappe.throw(
+					_("These fields are set by the sales process: {0}.").format(
+						", ".join(_(self.meta.get_label(f)) for f in changed)
+					),
+					frappe.PermissionError,
+				)
 		if self.risk_type and not frappe.get_cached_value(
 			"Sales Objection Type", self.risk_type, "raises_risk"
 		):

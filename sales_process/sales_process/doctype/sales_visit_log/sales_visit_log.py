@@ -3,7 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from sales_process.process import objections
-from sales_process.process.guards import changed_fields
+from sales_process.process.guards import changed_fields, require_write_on_deal
 
 # Stamped by the server at check-in, check-out and photo time; never edited by hand.
 STAMPED_FIELDS = (
@@ -21,6 +21,9 @@ STAMPED_FIELDS = (
 	"flags_note",
 	"reviewed_by",
 	"reviewed_on",
+	"review_comment",
+	"site_located_by",
+	"site_location_confirmed_by",
 	"check_out_time",
 	"duration",
 	"stage_before",
@@ -46,6 +49,7 @@ class SalesVisitLog(Document):
 				self.set(fieldname, None)
 			self.status = "Planned"
 			self.validate_opportunity()
+			require_write_on_deal(self)
 			return
 		before = self.get_doc_before_save()
 		changed = changed_fields(self, before, STAMPED_FIELDS)
@@ -83,9 +87,15 @@ class SalesVisitLog(Document):
 		suggestion = objections.suggest(self.summary)
 		if suggestion != self.suggested_objection_type:
 			self.db_set("suggested_objection_type", suggestion, update_modified=False)
-		if suggestion and objections.raises_risk(suggestion) and self.reference_name:
-			objections.raise_risk_signal(
-				self.reference_doctype, self.reference_name, suggestion, self, self.summary
+		objections.raise_risks_in(self.summary, self.reference_doctype, self.reference_name, self)
+
+	def on_trash(self):
+		"""A visit that was checked in is evidence: its stamps and photos stay."""
+		if frappe.db.get_value(self.doctype, self.name, "check_in_time"):
+			frappe.throw(
+				_("Visit {0} was checked in: it is evidence and cannot be deleted.").format(self.name),
+				frappe.PermissionError,
+				title=_("Evidence Is Immutable"),
 			)
 
 

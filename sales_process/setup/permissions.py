@@ -1,0 +1,50 @@
+"""What the app changes on ERPNext doctypes besides fields, as data: created on install and
+migrate, removed on uninstall. ERPNext v15 lets only Sales Manager read Sales Stage, so a Sales
+User sees an empty stage list and cannot move a deal; stage names are shown translated."""
+
+import frappe
+from frappe.custom.doctype.property_setter.property_setter import make_property_setter
+from frappe.permissions import add_permission, update_permission_property
+
+GRANTS = (
+	# doctype, role, rights
+	("Sales Stage", "Sales User", ("read", "select")),
+)
+
+
+def grant_permissions():
+	for doctype, role, rights in GRANTS:
+		if not frappe.db.exists(
+			"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
+		):
+			add_permission(doctype, role, 0)
+		for right in rights:
+			update_permission_property(doctype, role, 0, right, 1, validate=False)
+		frappe.clear_cache(doctype=doctype)
+
+
+def revoke_permissions():
+	for doctype, role, _rights in GRANTS:
+		frappe.db.delete("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0})
+		frappe.clear_cache(doctype=doctype)
+
+
+PROPERTIES = (
+	# doctype, property, value, type: link fields and lists show Sales Stage names translated
+	("Sales Stage", "translated_doctype", "1", "Check"),
+)
+
+
+def set_properties():
+	for doctype, prop, value, property_type in PROPERTIES:
+		make_property_setter(
+			doctype, None, prop, value, property_type, for_doctype=True, validate_fields_for_doctype=False
+		)
+
+
+def unset_properties():
+	for doctype, prop, _value, _type in PROPERTIES:
+		frappe.db.delete(
+			"Property Setter", {"doc_type": doctype, "property": prop, "doctype_or_field": "DocType"}
+		)
+		frappe.clear_cache(doctype=doctype)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import frappe
 from frappe.utils import add_days, random_string, today
 
@@ -12,11 +14,23 @@ except ImportError:  # Frappe v15
 
 __all__ = ["EnrolledCompanyTestCase", "SalesProcessTestCase", "before_tests"]
 
+SALES_USER = "sp-rep@example.com"
+OTHER_REP = "sp-other-rep@example.com"
+SALES_MANAGER = "sp-manager@example.com"
+
 
 def before_tests():
-	"""ERPNext needs a completed setup (a company, fiscal year, defaults) before any test."""
-	from erpnext.setup.utils import before_tests as erpnext_before_tests
+	"""ERPNext needs a completed setup (a company, fiscal year, defaults) before any test.
 
+	v15 runs its setup wizard (`erpnext.setup.utils.before_tests`); v16 and later build
+	their test data when `erpnext.tests.utils` is imported, and have no such function.
+	"""
+	try:
+		from erpnext.setup.utils import before_tests as erpnext_before_tests
+	except ImportError:
+		import erpnext.tests.utils  # noqa: F401  (BootStrapTestData runs on import)
+
+		return
 	erpnext_before_tests()
 
 
@@ -235,3 +249,265 @@ def upload_to(doctype: str, name: str, content: bytes, file_name: str) -> str:
 		}
 	).insert(ignore_permissions=True)
 	return file.file_url
+
+
+# acting as a user, through the same entry points a browser or an API client uses
+
+
+@contextmanager
+def as_user(user: str):
+	previous = frappe.session.user
+	frappe.set_user(user)
+	try:
+		yield
+	finally:
+		frappe.set_user(previous)
+
+
+def rest_put(doctype: str, name: str, values: dict):
+	"""PUT /api/resource/<doctype>/<name> (frappe.api.v1.update_doc with the request body)."""
+	from frappe.api.v1 import update_doc
+
+	frappe.local.form_dict = frappe._dict(data=frappe.as_json(values))
+	try:
+		return update_doc(doctype, name)
+	finally:
+		frappe.local.form_dict = frappe._dict()
+
+
+def rest_post(doctype: str, values: dict):
+	"""POST /api/resource/<doctype> (frappe.api.v1.create_doc)."""
+	from frappe.api.v1 import create_doc
+
+	frappe.local.form_dict = frappe._dict(data=frappe.as_json(values))
+	try:
+		return create_doc(doctype)
+	finally:
+		frappe.local.form_dict = frappe._dict()
+
+
+def rest_delete(doctype: str, name: str):
+	"""DELETE /api/resource/<doctype>/<name> (frappe.api.v1.delete_doc)."""
+	from frappe.api.v1 import delete_doc
+
+	return delete_doc(doctype, name)
+
+
+def client_set_value(doctype: str, name: str, fieldname, value=None):
+	from frappe.client import set_value
+
+	return set_value(doctype, name, fieldname, value)
+
+
+def client_save(doctype: str, name: str, values: dict):
+	"""frappe.client.save with the document as the desk sends it, changed by `values`."""
+	from frappe.client import save
+
+	doc = frappe.get_doc(doctype, name).as_dict()
+	doc.update(values)
+	return save(frappe.as_json(doc))
+
+
+def bulk_edit(doctype: str, name: str, values: dict):
+	"""The list view's Edit action for one document: what frappe.desk.doctype.bulk_update._bulk_action
+	does per document (`doc.update(data); doc.save()`), without its commit or its rollback of the
+	whole transaction on failure, which would end the test's transaction."""
+	doc = frappe.get_doc(doctype, name)
+	doc.update(values)
+	return doc.save()
+
+
+def run_doc_method(doctype: str, name: str, method: str):
+	"""POST /api/method/run_doc_method, as the desk calls a document's whitelisted method."""
+	from frappe.handler import run_doc_method as handler
+
+	previous = getattr(frappe.local, "request", None)
+	frappe.local.request = frappe._dict(method="POST")
+	try:
+		return handler(method, dt=doctype, dn=name)
+	finally:
+		frappe.local.request = previous
+
+
+def data_import_update(doctype: str, name: str, values: dict):
+	"""Data Import's "Update Existing Records" path for one row (Importer.update_record)."""
+	from frappe.core.doctype.data_import.importer import Importer
+
+	importer = frappe._dict(doctype=doctype, data_import=frappe._dict(doctype="Data Import", name=None))
+	return Importer.update_record(importer, frappe._dict(name=name, **values))
+
+
+def data_import_insert(doctype: str, values: dict):
+	from frappe.core.doctype.data_import.importer import Importer
+
+	importer = frappe._dict(
+		doctype=doctype, data_import=frappe._dict(doctype="Data Import", name=None, submit_after_import=0)
+	)
+	return Importer.insert_record(importer, frappe._dict(values))
+
+
+# written by Frappe when a document is merely opened, not by what the attack sent
+READ_MARKERS = ("_seen",)
+
+
+def stored_row(doctype: str, name: str) -> dict:
+	"""The row as the database holds it, to compare before and after an attack."""
+	row = frappe.db.get_value(doctype, name, "*", as_dict=True)
+	return {key: value for key, value in (row or {}).items() if key not in READ_MARKERS}
+
+
+def disk_sha256(file_url: str) -> str | None:
+	"""The bytes on disk behind a File URL (None when the file is gone)."""
+	import hashlib
+	import os
+
+	path = (
+		frappe.get_site_path(file_url.lstrip("/"))
+		if file_url.startswith("/private/")
+		else frappe.get_site_path("public", file_url.lstrip("/"))
+	)
+	if not os.path.exists(path):
+		return None
+	with open(path, "rb") as f:
+		return hashlib.sha256(f.read()).hexdigest()
+
+
+def make_team():
+	"""Two reps of different teams (neither below the other in the Sales Person tree) and a Sales Manager."""
+	make_user(SALES_USER, ["Sales User"])
+	make_user(OTHER_REP, ["Sales User"])
+	make_user(SALES_MANAGER, ["Sales User", "Sales Manager"])
+
+
+def make_sales_person(
+	name: str, user: str, company: str, parent: str | None = None, is_group: int = 0
+) -> str:
+	"""A Sales Person for `user` (through an Employee), below `parent` in the tree."""
+	employee = frappe.db.get_value("Employee", {"user_id": user})
+	if not employee:
+		employee = (
+			frappe.get_doc(
+				{
+					"doctype": "Employee",
+					"first_name": user.split("@")[0],
+					"gender": frappe.db.get_value("Gender", {}, "name"),
+					"date_of_birth": "1990-01-01",
+					"date_of_joining": "2020-01-01",
+					"company": company,
+					"user_id": user,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	if not frappe.db.exists("Sales Person", name):
+		frappe.get_doc(
+			{
+				"doctype": "Sales Person",
+				"sales_person_name": name,
+				"employee": employee,
+				"parent_sales_person": parent or frappe.db.get_value("Sales Person", {"is_group": 1}, "name"),
+				"is_group": is_group,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+REFUSED = (frappe.ValidationError, frappe.PermissionError)
+
+
+class AdversaryTestCase(EnrolledCompanyTestCase):
+	"""A rep with only a Sales User login tries to get around the process.
+
+	Each attack goes through an entry point a person or a script would use (REST,
+	frappe.client, bulk edit, Data Import, File operations, the app's API); the
+	test asserts the refusal and that the stored row (and the file on disk) did
+	not change.
+	"""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_team()
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.local.form_dict = frappe._dict()
+
+	def deal(self, owner: str = SALES_USER, stage: str = "Prospecting", **fields):
+		"""A deal of `owner`, created by an administrator (who may create it at any stage)."""
+		return make_opportunity(self.company, stage=stage, opportunity_owner=owner, **fields)
+
+	def complete(self, opportunity: str, checkpoint: str, summary: str = "Confirmed in writing by the buyer"):
+		"""Complete a checkpoint of the deal as an administrator, with a private file and a summary."""
+		from sales_process import api
+
+		for row in records(opportunity, checkpoint):
+			if row.status in ("Pending", "Due Soon", "Overdue"):
+				api.complete_checkpoint(row.name, summary=summary, attachment=attach_file(row.name))
+
+	def assertRefusedUnchanged(self, attack, doctype: str, name: str, user: str = SALES_USER, files=()):
+		"""`attack()` run as `user` is refused; the row and the files on disk are as they were."""
+		before = stored_row(doctype, name)
+		hashes = {url: disk_sha256(url) for url in files}
+		# a refused request is rolled back by Frappe's request handler; so is the attack here
+		frappe.db.savepoint("sales_process_attack")
+		with as_user(user), self.assertRaises(REFUSED) as refusal:
+			try:
+				attack()
+			except Exception:
+				frappe.db.rollback(save_point="sales_process_attack")
+				raise
+		after = stored_row(doctype, name)
+		changed = {
+			key: (before.get(key), after.get(key))
+			for key in set(before) | set(after)
+			if before.get(key) != after.get(key)
+		}
+		self.assertFalse(changed, f"{doctype} {name} changed although refused: {changed}")
+		for url, digest in hashes.items():
+			self.assertEqual(disk_sha256(url), digest, f"{url} changed on disk")
+		return refusal.exception
+
+
+PLANT = (29.8683, 121.5440)
+NEAR_PLANT = (29.8700, 121.5450)  # about 210 m away
+
+
+def check_in_with_photo(company: str, user: str = SALES_USER):
+	"""A visit of `user` checked in near a confirmed site, with its photo stamped."""
+	customer = make_customer()
+	make_site_address("Customer", customer, *PLANT)  # located by the administrator: confirmed
+	with as_user(user):
+		visit = make_visit(customer)
+		from sales_process import api
+
+		api.check_in(visit.name, *NEAR_PLANT, accuracy=10)
+		url = upload_to("Sales Visit Log", visit.name, jpeg_bytes(), "site.jpg")
+		api.add_visit_photo(visit.name, url)
+	return frappe.get_doc("Sales Visit Log", visit.name)
+
+
+def minimal_pdf(text: str = "Contract") -> bytes:
+	"""A small but valid PDF (newer Frappe parses uploaded PDFs; a truncated one is refused before the app sees it)."""
+	stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+	objects = [
+		b"<< /Type /Catalog /Pages 2 0 R >>",
+		b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+		b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	]
+	out = b"%PDF-1.4\n"
+	offsets = []
+	for number, body in enumerate(objects, start=1):
+		offsets.append(len(out))
+		out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+	xref = len(out)
+	out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+	out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+	out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+	return out

@@ -64,8 +64,8 @@ class TestSalesCheckpoint(SalesProcessTestCase):
 	def test_a_condition_failing_at_run_time_blocks_nothing(self):
 		company = test_company()
 		enroll(company)
-		# valid on an empty opportunity, fails on one with a party (str has no `.missing`)
-		_checkpoint("_SP Fragile", condition="doc.party_name and doc.party_name.missing").insert()
+		# valid on an empty opportunity (probability 100), fails on one at Prospecting (10 %: divides by zero)
+		_checkpoint("_SP Fragile", condition="doc.opportunity_amount / (doc.probability - 10) > 1").insert()
 		opportunity = make_opportunity(company)
 		self.assertEqual(records(opportunity.name, "_SP Fragile"), [])
 		opportunity.sales_stage = "Qualification"

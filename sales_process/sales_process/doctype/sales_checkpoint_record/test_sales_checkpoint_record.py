@@ -7,6 +7,7 @@ from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	attach_file,
 	make_opportunity,
+	make_sales_person,
 	make_user,
 	records,
 )
@@ -17,37 +18,6 @@ MANAGER = "sp-manager@example.com"
 TEAM_LEAD = "sp-team-lead@example.com"
 
 
-def _sales_person(name, user, company, parent=None, is_group=0):
-	employee = frappe.db.get_value("Employee", {"user_id": user})
-	if not employee:
-		employee = (
-			frappe.get_doc(
-				{
-					"doctype": "Employee",
-					"first_name": user.split("@")[0],
-					"gender": frappe.db.get_value("Gender", {}, "name"),
-					"date_of_birth": "1990-01-01",
-					"date_of_joining": "2020-01-01",
-					"company": company,
-					"user_id": user,
-				}
-			)
-			.insert(ignore_permissions=True)
-			.name
-		)
-	if not frappe.db.exists("Sales Person", name):
-		frappe.get_doc(
-			{
-				"doctype": "Sales Person",
-				"sales_person_name": name,
-				"employee": employee,
-				"parent_sales_person": parent or frappe.db.get_value("Sales Person", {"is_group": 1}, "name"),
-				"is_group": is_group,
-			}
-		).insert(ignore_permissions=True)
-	return name
-
-
 class TestSalesCheckpointRecord(EnrolledCompanyTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -56,8 +26,8 @@ class TestSalesCheckpointRecord(EnrolledCompanyTestCase):
 		make_user(OTHER_REP, ["Sales User"])
 		make_user(MANAGER, ["Sales User", "Sales Manager"])
 		make_user(TEAM_LEAD, ["Sales User"])
-		lead = _sales_person("_SP Team Lead", TEAM_LEAD, cls.company, is_group=1)
-		_sales_person("_SP Rep", REP, cls.company, parent=lead)
+		lead = make_sales_person("_SP Team Lead", TEAM_LEAD, cls.company, is_group=1)
+		make_sales_person("_SP Rep", REP, cls.company, parent=lead)
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
@@ -99,6 +69,7 @@ class TestSalesCheckpointRecord(EnrolledCompanyTestCase):
 			)
 		self.assertIn("Evidence must be private", str(refusal.exception))
 		self.assertEqual(frappe.db.get_value("File", public.name, "is_private"), 0)  # left as it was
+		frappe.delete_doc("File", public.name)  # the rep removes it, as the message says
 
 		private = attach_file(record.name)
 		api.complete_checkpoint(record.name, summary="Signed requirement confirmed", attachment=private)
@@ -117,7 +88,7 @@ class TestSalesCheckpointRecord(EnrolledCompanyTestCase):
 	def test_missing_evidence_reads_in_the_users_language(self):
 		from sales_process.engine.evidence import EvidenceInput, missing_evidence
 		from sales_process.engine.rules import EvidenceKind, EvidenceRequirement
-		from sales_process.process.checkpoints import translate
+		from sales_process.process.evidence import translate
 
 		(missing,) = missing_evidence(
 			(EvidenceRequirement(EvidenceKind.ATTACHMENT, "the meeting minutes"),), EvidenceInput()

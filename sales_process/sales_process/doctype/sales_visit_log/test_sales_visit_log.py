@@ -6,12 +6,14 @@ from frappe.utils import add_to_date, now_datetime
 from sales_process import api
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
+	as_user,
 	jpeg_bytes,
 	make_customer,
 	make_opportunity,
 	make_site_address,
 	make_user,
 	make_visit,
+	minimal_pdf,
 	records,
 	upload_to,
 )
@@ -44,13 +46,17 @@ class TestSalesVisitLog(EnrolledCompanyTestCase):
 		frappe.clear_document_cache("Sales Process Settings", "Sales Process Settings")
 
 	def _customer_with_site(self, point=PLANT):
-		customer = make_customer()
-		make_site_address("Customer", customer, *point) if point else None
+		"""A customer whose site a manager located (a confirmed geofence centre)."""
+		with as_user("Administrator"):
+			customer = make_customer()
+			if point:
+				make_site_address("Customer", customer, *point)
 		return customer
 
 	def test_check_in_inside_the_geofence_is_stamped_by_the_server(self):
+		customer = self._customer_with_site()  # located by a manager: a confirmed geofence centre
 		frappe.set_user(REP)
-		visit = make_visit(self._customer_with_site())
+		visit = make_visit(customer)
 		api.check_in(visit.name, *NEAR, accuracy=15)
 		visit.reload()
 		self.assertEqual((visit.status, visit.geofence_result, visit.rep), ("Checked In", "Inside", REP))
@@ -79,12 +85,15 @@ class TestSalesVisitLog(EnrolledCompanyTestCase):
 		visit = make_visit(self._customer_with_site())
 		api.check_in(visit.name, *FAR, accuracy=10)
 		with self.assertRaises(frappe.PermissionError):
-			api.review_visit(visit.name)
+			api.review_visit(visit.name, "ok")
 		frappe.set_user(MANAGER)
-		api.review_visit(visit.name)
+		with self.assertRaises(frappe.ValidationError):
+			api.review_visit(visit.name, "  ")  # a review says what was checked
+		api.review_visit(visit.name, "Met the buyer at their second plant")
 		visit.reload()
 		self.assertEqual((visit.needs_review, visit.reviewed_by), (0, MANAGER))
-		self.assertIn("m from the site", visit.flags_note)
+		self.assertEqual(visit.review_comment, "Met the buyer at their second plant")
+		self.assertIn("1.3 km from the site (limit 500 m)", visit.flags_note)
 
 	def test_a_customer_without_a_site_location_is_flagged(self):
 		visit = make_visit(self._customer_with_site(point=None))
@@ -192,7 +201,7 @@ class TestSalesVisitLog(EnrolledCompanyTestCase):
 	def test_a_file_that_is_not_an_image_is_refused_clearly(self):
 		visit = make_visit(self._customer_with_site())
 		api.check_in(visit.name, *NEAR, accuracy=10)
-		url = upload_to("Sales Visit Log", visit.name, b"%PDF-1.7 contract", "contract.pdf")
+		url = upload_to("Sales Visit Log", visit.name, minimal_pdf(), "contract.pdf")
 		with self.assertRaises(frappe.ValidationError) as refusal:
 			api.add_visit_photo(visit.name, url)
 		self.assertIn("contract.pdf is not a photo", str(refusal.exception))

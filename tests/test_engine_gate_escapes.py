@@ -233,3 +233,26 @@ def test_scope_memory_collects_every_value_the_deal_had():
 	)
 	assert memory == {"industry": ["Auto Parts", "Retail"], "territory": ["China"]}
 	assert remembered_scope(None) == {}
+
+
+def test_a_deal_created_past_a_gate_would_skip_it():
+	from sales_process.engine.gate import creation_blockers
+
+	late = deal("Negotiation/Review")
+	assert [
+		(b.checkpoint, b.stage) for b in creation_blockers([DECISION_CHAIN, REQUIREMENT], late, ORDER)
+	] == [
+		("Decision Chain Mapping", "Proposal/Price Quote"),
+		("Requirement Clarification", "Needs Analysis"),
+	]
+	# created in the gated stage itself, or before it: nothing is skipped yet
+	assert creation_blockers([DECISION_CHAIN, REQUIREMENT], deal("Needs Analysis"), ORDER) == []
+	assert [
+		b.checkpoint
+		for b in creation_blockers([DECISION_CHAIN, REQUIREMENT], deal("Proposal/Price Quote"), ORDER)
+	] == ["Requirement Clarification"]
+	# without a stage, or at a stage without an order... a stage without an order is past every gate
+	assert creation_blockers([DECISION_CHAIN], deal(None), ORDER) == []
+	assert [b.checkpoint for b in creation_blockers([REQUIREMENT], deal("Demo"), ORDER)] == [
+		"Requirement Clarification"
+	]

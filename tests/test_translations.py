@@ -27,6 +27,10 @@ def translations() -> dict[str, str]:
 		return {row[0]: row[1] for row in csv.reader(f) if row}
 
 
+# `_("…")` everywhere, and the engine's message templates (`Missing("…", …)`), translated when shown
+TRANSLATED_CALLS = ("_", "Missing")
+
+
 def python_strings():
 	for path in sorted(APP.rglob("*.py")):
 		if path.name.startswith("test_") or path.name == "testing.py":
@@ -36,7 +40,7 @@ def python_strings():
 			if (
 				isinstance(node, ast.Call)
 				and isinstance(node.func, ast.Name)
-				and node.func.id == "_"
+				and node.func.id in TRANSLATED_CALLS
 				and node.args
 				and isinstance(node.args[0], ast.Constant)
 				and isinstance(node.args[0].value, str)

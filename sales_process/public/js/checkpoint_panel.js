@@ -1,6 +1,6 @@
 // Checkpoint panel shared by the Opportunity, Quotation and Sales Order forms and the
-// record's own form: each record's traffic light, what it still lacks, and one short
-// dialog to complete or waive it (works on a phone).
+// record's own form: each record's traffic light, what it still lacks, its evidence, and
+// one short dialog to complete or waive it (works on a phone).
 frappe.provide("sales_process");
 
 sales_process.OPEN = ["Pending", "Due Soon", "Overdue"];
@@ -15,6 +15,7 @@ sales_process.INDICATORS = {
 // comfortable touch targets on phones
 $("<style>.sp-checkpoints .sp-tap, .sp-tap { min-height: 40px; min-width: 88px; }</style>").appendTo("head");
 sales_process.CONCERNS = ["Price", "Quality", "Delivery", "Service", "Technology", "Brand", "Relationship", "Other"];
+sales_process.DECISION_ROLES = ["Initiator", "Influencer", "Decision Maker", "Veto Holder", "User"];
 
 sales_process.fetch_panel = function (frm, draw) {
 	if (frm.is_new()) return;
@@ -47,15 +48,48 @@ sales_process.when = function (row) {
 	if (row.status === "Waived") {
 		return `${__("Waived by {0}", [esc(row.waived_by || "")])}: ${esc(row.waiver_reason || "")}`;
 	}
+	if (row.status === "Cancelled") return esc(row.evidence_note || __("Cancelled"));
 	if (row.completed_on) return `${__("Completed")} ${at(row.completed_on)}`;
 	if (row.due_on) return `${__("Due")} ${at(row.due_on)}`;
 	return "";
 };
 
-// Complete from the panel or the record's own form: competitor checkpoints use the response dialog.
+// What backs a closed row: its files (private links the reader's permission opens) and the verification note.
+sales_process.evidence_html = function (row) {
+	const esc = frappe.utils.escape_html;
+	const parts = (row.evidence_files || []).map(
+		(file) => `<a href="${encodeURI(file.file)}" target="_blank" rel="noopener">${esc(file.file_name || file.file)}</a>`
+	);
+	if (row.status === "Completed" && row.evidence_note) parts.push(esc(row.evidence_note));
+	if (row.match_ratio !== null && row.match_ratio !== undefined && row.status === "Completed") {
+		parts.push(__("Purchase history match {0}%", [row.match_ratio]));
+	}
+	return parts.length ? `<div class="small">${__("Evidence")}: ${parts.join(" · ")}</div>` : "";
+};
+
+// While Solution Match Verification is open: the ratio now and the items the customer never bought.
+sales_process.match_html = function (row) {
+	if (!sales_process.OPEN.includes(row.status) || row.match_ratio === null || row.match_ratio === undefined) return "";
+	const esc = frappe.utils.escape_html;
+	const unmatched = row.unmatched_items.length
+		? ` · ${__("Not bought before")}: ${row.unmatched_items.map(esc).join(", ")}`
+		: "";
+	return `<div class="small">${__("Purchase history match {0}%", [row.match_ratio])}${unmatched}</div>`;
+};
+
+// Complete from the panel or the record's own form: each kind of evidence has its own short dialog.
 sales_process.complete = function (frm, row, deal) {
 	if (row.needs_competitor_response) sales_process.competitor_dialog(frm, row.competitor, deal);
+	else if (row.needs_strategy) sales_process.strategy_dialog(frm, row);
+	else if (row.needs_decision_roles) sales_process.decision_chain_dialog(frm, row, deal);
 	else sales_process.complete_dialog(frm, row);
+};
+
+sales_process.document_link = function (row) {
+	if (!row.document) return "";
+	const esc = frappe.utils.escape_html;
+	const route = `/app/${frappe.router.slug(row.document.doctype)}/${encodeURIComponent(row.document.name)}`;
+	return ` · <a href="${route}">${esc(row.document.label)} ${esc(row.document.name)}</a>`;
 };
 
 sales_process.draw_panel = function (frm, $wrapper, panel) {
@@ -63,7 +97,7 @@ sales_process.draw_panel = function (frm, $wrapper, panel) {
 	$wrapper.empty();
 	if (!panel || !panel.records.length) {
 		$wrapper.html(`<p class="text-muted small">${__("No checkpoints have started for this opportunity.")}</p>`);
-		sales_process.add_competitor_button(frm, $wrapper);
+		sales_process.add_competitor_button(frm, $wrapper, panel);
 		return;
 	}
 	const compliance =
@@ -81,11 +115,15 @@ sales_process.draw_panel = function (frm, $wrapper, panel) {
 			: "";
 		const $row = $(`<div class="sp-checkpoint" style="padding: var(--padding-sm) 0; border-bottom: 1px solid var(--border-color)">
 			<div style="display: flex; justify-content: space-between; align-items: center; gap: 8px; flex-wrap: wrap">
-				<span><b>${esc(row.checkpoint_label)}</b>${row.competitor ? ` · ${esc(row.competitor)}` : ""}</span>
+				<span><b><a href="/app/sales-checkpoint-record/${encodeURIComponent(row.name)}">${esc(row.checkpoint_label)}</a></b>${
+			row.competitor ? ` · ${esc(row.competitor)}` : ""
+		}${frm.doctype === "Opportunity" ? sales_process.document_link(row) : ""}</span>
 				<span class="indicator-pill ${sales_process.INDICATORS[row.status] || "gray"}">${esc(row.status_label)}</span>
 			</div>
 			<div class="small text-muted">${sales_process.when(row)}</div>
+			${sales_process.match_html(row)}
 			${missing}
+			${sales_process.evidence_html(row)}
 			<div class="sp-actions" style="margin-top: 8px; display: flex; gap: 8px; flex-wrap: wrap"></div>
 		</div>`).appendTo($panel);
 		const $actions = $row.find(".sp-actions");
@@ -99,15 +137,22 @@ sales_process.draw_panel = function (frm, $wrapper, panel) {
 				.on("click", () => sales_process.waive_dialog(frm, row));
 		}
 	});
-	sales_process.add_competitor_button(frm, $wrapper);
+	sales_process.add_competitor_button(frm, $wrapper, panel);
 };
 
-// ERPNext shows an Opportunity's competitors only once it is lost; reps name them here.
-sales_process.add_competitor_button = function (frm, $wrapper) {
+// ERPNext shows an Opportunity's competitors only once it is lost; reps name them here, on open deals.
+sales_process.add_competitor_button = function (frm, $wrapper, panel) {
 	if (frm.doctype !== "Opportunity" || !frm.perm[0]?.write) return;
+	if ((panel && panel.deal_closed) || ["Lost", "Closed", "Converted"].includes(frm.doc.status)) return;
 	$(`<button class="btn btn-default sp-tap" style="margin-top: var(--margin-sm)">${__("Record a Competitor")}</button>`)
 		.appendTo($wrapper)
 		.on("click", () => sales_process.competitor_dialog(frm));
+};
+
+sales_process.after_completion = function (frm, dialog, message) {
+	dialog && dialog.hide();
+	frappe.show_alert({ message: message || __("Checkpoint completed"), indicator: "green" });
+	frm.reload_doc();
 };
 
 // `deal` defaults to the form's own document (the Opportunity).
@@ -133,28 +178,37 @@ sales_process.competitor_dialog = function (frm, competitor, deal) {
 				method: "sales_process.api.record_competitor",
 				args: { reference_doctype: deal.doctype, reference_name: deal.name, ...values },
 				freeze: true,
-				callback: () => {
-					dialog.hide();
-					frappe.show_alert({ message: __("Competitor response recorded"), indicator: "green" });
-					frm.reload_doc();
-				},
+				callback: () => sales_process.after_completion(frm, dialog, __("Competitor response recorded")),
 			});
 		},
 	});
 	dialog.show();
 };
 
+sales_process.attach_to_record = function (dialog, row) {
+	// evidence belongs to the checkpoint record and stays private
+	if (dialog.fields_dict.attachment) {
+		dialog.fields_dict.attachment.df.options = {
+			doctype: "Sales Checkpoint Record",
+			docname: row.name,
+			fieldname: "attachment",
+			make_attachments_public: false,
+			disable_file_browser: true,
+		};
+	}
+};
+
+sales_process.attachment_field = (row, label) => ({
+	fieldname: "attachment",
+	fieldtype: "Attach",
+	label: sales_process.capitalized(row.attachment_label) || label || __("Evidence file"),
+	reqd: 1,
+	default: row.attachment,
+});
+
 sales_process.complete_dialog = function (frm, row) {
 	const fields = [];
-	if (row.needs_attachment) {
-		fields.push({
-			fieldname: "attachment",
-			fieldtype: "Attach",
-			label: sales_process.capitalized(row.attachment_label) || __("Evidence file"),
-			reqd: 1,
-			default: row.attachment,
-		});
-	}
+	if (row.needs_attachment) fields.push(sales_process.attachment_field(row));
 	if (row.needs_summary) {
 		fields.push({
 			fieldname: "summary",
@@ -169,7 +223,9 @@ sales_process.complete_dialog = function (frm, row) {
 		fields.push({
 			fieldname: "info",
 			fieldtype: "HTML",
-			options: `<p>${__("This checkpoint is verified from the opportunity itself. Fill in what is missing, then complete it.")}</p>`,
+			options: `<p>${__("This checkpoint is verified from the deal itself. Fill in what is missing, then complete it.")}</p>${
+				row.missing.length ? `<ul>${row.missing.map((m) => `<li>${frappe.utils.escape_html(m)}</li>`).join("")}</ul>` : ""
+			}`,
 		});
 	}
 	const dialog = new frappe.ui.Dialog({
@@ -181,26 +237,98 @@ sales_process.complete_dialog = function (frm, row) {
 				method: "sales_process.api.complete_checkpoint",
 				args: { record: row.name, summary: values.summary, attachment: values.attachment },
 				freeze: true,
-				callback: () => {
-					dialog.hide();
-					frappe.show_alert({ message: __("Checkpoint completed"), indicator: "green" });
-					frm.reload_doc();
-				},
+				callback: () => sales_process.after_completion(frm, dialog),
 			});
 		},
 	});
 	// a refused completion keeps the uploaded file on the record: show it when reopened
 	dialog.onhide = () => frm.reload_doc();
-	// evidence belongs to the checkpoint record and stays private
-	if (dialog.fields_dict.attachment) {
-		dialog.fields_dict.attachment.df.options = {
-			doctype: "Sales Checkpoint Record",
-			docname: row.name,
-			fieldname: "attachment",
-			make_attachments_public: false,
-			disable_file_browser: true,
-		};
-	}
+	sales_process.attach_to_record(dialog, row);
+	dialog.show();
+};
+
+// Decision Chain Mapping: the missing people (one short row each: contact or name, role) and the minutes.
+sales_process.decision_chain_dialog = function (frm, row, deal) {
+	deal = deal || { doctype: frm.doctype, name: frm.doc.name };
+	const people = (row.missing_roles.length ? row.missing_roles : [""]).map((role) => ({ role }));
+	const party = frm.doctype === "Opportunity" ? { link_doctype: frm.doc.opportunity_from, link_name: frm.doc.party_name } : null;
+	const fields = [
+		{
+			fieldname: "people",
+			fieldtype: "Table",
+			label: __("Decision Makers"),
+			cannot_add_rows: false,
+			in_place_edit: true,
+			data: people,
+			fields: [
+				{
+					fieldname: "contact",
+					fieldtype: "Link",
+					options: "Contact",
+					label: __("Contact"),
+					in_list_view: 1,
+					columns: 5,
+					get_query: () =>
+						party ? { query: "frappe.contacts.doctype.contact.contact.contact_query", filters: party } : {},
+				},
+				{
+					fieldname: "role",
+					fieldtype: "Select",
+					label: __("Role"),
+					options: sales_process.DECISION_ROLES.map((value) => ({ value, label: __(value) })),
+					in_list_view: 1,
+					columns: 4,
+					reqd: 1,
+				},
+			],
+		},
+	];
+	if (row.needs_attachment) fields.push(sales_process.attachment_field(row, __("Meeting minutes")));
+	const dialog = new frappe.ui.Dialog({
+		title: row.checkpoint_label,
+		fields,
+		size: "large",
+		primary_action_label: __("Complete"),
+		primary_action(values) {
+			const rows = (values.people || []).filter((person) => person.role && person.contact);
+			frappe.call({
+				method: "sales_process.api.complete_checkpoint",
+				args: { record: row.name, attachment: values.attachment, decision_makers: rows },
+				freeze: true,
+				callback: () => sales_process.after_completion(frm, dialog),
+			});
+		},
+	});
+	dialog.onhide = () => frm.reload_doc();
+	sales_process.attach_to_record(dialog, row);
+	dialog.show();
+};
+
+// Risk Pre-registration: the rep chooses (or confirms the suggested) response strategy.
+sales_process.strategy_dialog = function (frm, row) {
+	const dialog = new frappe.ui.Dialog({
+		title: row.checkpoint_label,
+		fields: [
+			{
+				fieldname: "strategy",
+				fieldtype: "Link",
+				options: "Sales Response Strategy",
+				label: __("Response Strategy"),
+				reqd: 1,
+				default: row.suggested_strategy,
+				description: row.suggested_strategy ? __("Suggested for this risk; confirm it or choose another.") : "",
+			},
+		],
+		primary_action_label: __("Complete"),
+		primary_action(values) {
+			frappe.call({
+				method: "sales_process.api.complete_checkpoint",
+				args: { record: row.name, strategy: values.strategy },
+				freeze: true,
+				callback: () => sales_process.after_completion(frm, dialog),
+			});
+		},
+	});
 	dialog.show();
 };
 

@@ -12,23 +12,45 @@ frappe.ui.form.on("Sales Visit Log", {
 		}));
 	},
 
+	// picking the customer fills its site address and, when it has just one open deal, that deal
+	party(frm) {
+		if (!frm.doc.party || frm.doc.check_in_time) return;
+		frappe
+			.xcall("sales_process.api.visit_defaults", { party_type: frm.doc.party_type, party: frm.doc.party })
+			.then((defaults) => {
+				frm.set_value("address", defaults.address || "");
+				if (defaults.opportunity) {
+					frm.set_value("reference_doctype", "Opportunity");
+					frm.set_value("reference_name", defaults.opportunity);
+				}
+			});
+	},
+
 	refresh(frm) {
 		const field = frm.get_field("visit_actions");
 		field.$wrapper.empty();
+		sales_process_visit.show_photo(frm);
+		sales_process_visit.show_objections(frm);
 		if (frm.doc.needs_review) {
 			frm.dashboard.set_headline_alert(frappe.utils.escape_html(frm.doc.flags_note || ""), "orange");
-			if (frappe.user.has_role("Sales Manager")) {
+			if (frappe.user.has_role("Sales Manager") && frm.doc.rep !== frappe.session.user) {
 				frm.add_custom_button(__("Mark Reviewed"), () =>
-					frappe.call({
-						method: "sales_process.api.review_visit",
-						args: { visit: frm.doc.name },
-						callback: () => frm.reload_doc(),
-					})
+					frappe.prompt(
+						[{ fieldname: "comment", fieldtype: "Small Text", label: __("What did you check?"), reqd: 1 }],
+						({ comment }) =>
+							frappe.call({
+								method: "sales_process.api.review_visit",
+								args: { visit: frm.doc.name, comment },
+								callback: () => frm.reload_doc(),
+							}),
+						__("Mark Reviewed"),
+						__("Mark Reviewed")
+					)
 				);
 			}
 		}
-		// only the rep acts on their own visit
-		if (frm.is_new() || frm.doc.rep !== frappe.session.user) return;
+		// only the rep acts on their own visit; a new visit is saved by its first tap
+		if (!frm.is_new() && frm.doc.rep !== frappe.session.user) return;
 		const actions = [];
 		if (!frm.doc.check_in_time) {
 			actions.push([__("Check In"), "btn-primary", () => sales_process_visit.check_in(frm)]);
@@ -52,15 +74,68 @@ frappe.ui.form.on("Sales Visit Log", {
 
 const sales_process_visit = {
 	check_out(frm) {
-		frappe.call({
-			method: "sales_process.api.check_out",
-			args: { visit: frm.doc.name },
-			freeze: true,
-			callback: () => frm.reload_doc(),
-		});
+		frappe.prompt(
+			[
+				{ fieldname: "summary", fieldtype: "Small Text", label: __("What was said"), default: frm.doc.summary },
+				{ fieldname: "next_step", fieldtype: "Small Text", label: __("Next Step"), default: frm.doc.next_step },
+			],
+			(values) =>
+				frappe.call({
+					method: "sales_process.api.check_out",
+					args: { visit: frm.doc.name, ...values },
+					freeze: true,
+					callback: () => frm.reload_doc(),
+				}),
+			__("Check Out"),
+			__("Check Out")
+		);
+	},
+
+	// the stamped copy, large enough to read its band on a phone
+	show_photo(frm) {
+		const field = frm.get_field("photo_preview");
+		if (!field) return;
+		field.$wrapper.empty();
+		if (!frm.doc.photo) return;
+		const url = encodeURI(frm.doc.photo);
+		field.$wrapper.html(
+			`<a href="${url}" target="_blank" rel="noopener"><img src="${url}" alt="${__("Watermarked Photo")}" style="max-width: 100%; border-radius: var(--border-radius)"></a>`
+		);
+	},
+
+	show_objections(frm) {
+		const field = frm.get_field("objections_html");
+		if (!field) return;
+		field.$wrapper.empty();
+		if (frm.is_new()) return;
+		frappe.db
+			.get_list("Sales Objection", {
+				filters: { visit: frm.doc.name },
+				fields: ["name", "objection_type", "customer_words", "risk_signal"],
+				order_by: "creation asc",
+			})
+			.then((rows) => {
+				if (!rows.length) return;
+				const esc = frappe.utils.escape_html;
+				field.$wrapper.html(
+					`<div class="small text-muted">${__("Objections Heard")}</div><ul style="padding-left: 1.2em">${rows
+						.map(
+							(row) =>
+								`<li><a href="/app/sales-objection/${encodeURIComponent(row.name)}">${esc(__(row.objection_type || ""))}</a>: ${esc(
+									row.customer_words || ""
+								)}${row.risk_signal ? ` <span class="indicator-pill orange">${__("Risk")}</span>` : ""}</li>`
+						)
+						.join("")}</ul>`
+				);
+			});
 	},
 
 	check_in(frm) {
+		if (frm.is_new()) {
+			// one tap on a new visit: save it, then check in
+			frm.save().then(() => sales_process_visit.check_in(frm));
+			return;
+		}
 		if (!navigator.geolocation) {
 			frappe.msgprint(__("This browser cannot share its location. Use a phone browser with location enabled."));
 			return;

@@ -293,6 +293,15 @@ def rest_delete(doctype: str, name: str):
 	return delete_doc(doctype, name)
 
 
+def desk_save(doctype: str, name: str, values: dict):
+	"""The form's Save button (frappe.desk.form.save.savedocs with the whole document)."""
+	from frappe.desk.form.save import savedocs
+
+	doc = frappe.get_doc(doctype, name).as_dict()
+	doc.update(values)
+	return savedocs(frappe.as_json(doc), "Save")
+
+
 def client_set_value(doctype: str, name: str, fieldname, value=None):
 	from frappe.client import set_value
 

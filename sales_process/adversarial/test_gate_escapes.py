@@ -13,6 +13,7 @@ from sales_process.testing import (
 	client_set_value,
 	data_import_insert,
 	data_import_update,
+	desk_save,
 	make_customer,
 	make_item,
 	make_quotation,
@@ -71,6 +72,7 @@ class TestGateEscapes(AdversaryTestCase):
 	def test_every_entry_point_refuses_a_move_past_an_open_gate(self):
 		deal = self.at_proposal()
 		attacks = {
+			"desk form": lambda: desk_save("Opportunity", deal.name, {"sales_stage": NEGOTIATION}),
 			"REST PUT": lambda: rest_put("Opportunity", deal.name, {"sales_stage": NEGOTIATION}),
 			"frappe.client.set_value": lambda: client_set_value(
 				"Opportunity", deal.name, "sales_stage", NEGOTIATION

@@ -136,6 +136,18 @@ class TestRowRules(AdversaryTestCase):
 				self.assertEqual(frappe.db.count(doctype), before)
 			with as_user(OTHER_REP), self.assertRaises(frappe.PermissionError):
 				api.record_competitor("Opportunity", deal.name, _competitor(), "Price", "Faster service")
+			visits = frappe.db.count("Sales Visit Log")
+			with as_user(OTHER_REP), self.assertRaises(frappe.PermissionError):
+				rest_post(
+					"Sales Visit Log",
+					{
+						"party_type": "Customer",
+						"party": deal.party_name,
+						"reference_doctype": "Opportunity",
+						"reference_name": deal.name,
+					},
+				)
+			self.assertEqual(frappe.db.count("Sales Visit Log"), visits)
 		finally:
 			remove_user_permission("Opportunity", elsewhere.name, OTHER_REP)
 

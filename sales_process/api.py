@@ -13,7 +13,7 @@ from frappe import _
 
 from sales_process.adapters import opportunity
 from sales_process.engine.triggers import document_key
-from sales_process.process import completion, deals, gates, objections, panel, selling, visits
+from sales_process.process import alerts, completion, deals, gates, objections, panel, selling, visits
 from sales_process.process.records import RECORD
 
 
@@ -228,6 +228,14 @@ def review_visit(visit: str, comment: str | None = None) -> None:
 def suggest_objection_type(text: str) -> str | None:
 	"""The objection type the words point to, for the rep to confirm with one tap."""
 	return objections.suggest(text)
+
+
+@frappe.whitelist(methods=["POST"])
+def snooze_alert(alert: str, until: str, reason: str) -> None:
+	"""Put an alert's subject aside until a time, with a reason (the recipient or a manager)."""
+	doc = frappe.get_doc(alerts.ALERT, alert)
+	doc.check_permission("read")
+	alerts.snooze(doc, until, reason)
 
 
 @frappe.whitelist()

@@ -58,6 +58,12 @@ doc_events = {
 	"Employee": {
 		"on_update": "sales_process.permissions.forget_teams",
 	},
+	"ToDo": {
+		"on_update": "sales_process.events.todo.on_update",
+	},
+	"Comment": {
+		"after_insert": "sales_process.events.comment.after_insert",
+	},
 	"Communication": {
 		"after_insert": "sales_process.events.communication.after_insert",
 	},
@@ -69,11 +75,13 @@ override_doctype_dashboards = {"Opportunity": "sales_process.events.opportunity.
 override_doctype_class = {"File": "sales_process.overrides.file.EvidenceAwareFile"}
 
 scheduler_events = {
-	"hourly": ["sales_process.tasks.refresh_checkpoint_lights"],
+	"hourly": ["sales_process.tasks.hourly"],
 	"daily": [
 		"sales_process.tasks.reconcile_stage_logs",
 		"sales_process.tasks.refresh_strategy_statistics",
+		"sales_process.tasks.daily_digest",
 	],
+	"weekly": ["sales_process.tasks.weekly_training_push"],
 }
 
 permission_query_conditions = {
@@ -83,6 +91,7 @@ permission_query_conditions = {
 	"Sales Risk Signal": "sales_process.permissions.risk_signal_query_conditions",
 	"Sales Visit Log": "sales_process.permissions.visit_query_conditions",
 	"Sales Stage Log": "sales_process.permissions.stage_log_query_conditions",
+	"Sales Process Alert": "sales_process.permissions.alert_query_conditions",
 }
 
 has_permission = {
@@ -92,5 +101,6 @@ has_permission = {
 	"Sales Risk Signal": "sales_process.permissions.record_has_permission",
 	"Sales Visit Log": "sales_process.permissions.visit_has_permission",
 	"Sales Stage Log": "sales_process.permissions.stage_log_has_permission",
+	"Sales Process Alert": "sales_process.permissions.alert_has_permission",
 	"File": "sales_process.permissions.file_has_permission",
 }

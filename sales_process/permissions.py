@@ -107,6 +107,26 @@ def visit_query_conditions(user: str | None = None) -> str | None:
 	return _team_condition(user, "Sales Visit Log", "rep")
 
 
+def alert_query_conditions(user: str | None = None) -> str | None:
+	"""Alerts sent to the user's team or about the team's deals."""
+	user = user or frappe.session.user
+	if is_manager(user):
+		return None
+	users = ", ".join(frappe.db.escape(member) for member in team_members(user))
+	return (
+		f"(`tabSales Process Alert`.`recipient` in ({users}) or `tabSales Process Alert`.`rep` in ({users}))"
+	)
+
+
+def alert_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if is_manager(user):
+		return True
+	stored = _stored(doc, ["recipient", "rep"])
+	team = team_members(user)
+	return stored.get("recipient") in team or stored.get("rep") in team
+
+
 def record_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
 	"""Checkpoint records: the rep's team; a completed or waived record is written by nobody."""
 	if ptype == "write" and doc.doctype == RECORD and not doc.is_new():

@@ -6,8 +6,10 @@ from __future__ import annotations
 import frappe
 from frappe.utils import get_datetime, now_datetime
 
+from sales_process.engine.alerts import Level
 from sales_process.engine.rules import RecordStatus
-from sales_process.process import stage_log
+from sales_process.process import alert_jobs, stage_log
+from sales_process.process.alerts import Directory
 from sales_process.process.records import RECORD, update_deal_compliance
 from sales_process.process.settings import get_settings
 
@@ -20,27 +22,46 @@ def _now(now=None):
 	return now_datetime()
 
 
-def refresh_checkpoint_lights(now=None):
-	"""Turn open records yellow and red as their windows pass, and recount the compliance of the deals
-	whose records just fell due. Work grows with what is due, not with history (index on status, due_on)."""
+def hourly(now=None):
+	"""Lights, the alerts they raise, stalled deals, snoozes that ended, escalation — in that order."""
+	now = _now(now)
+	directory = Directory()
+	refresh_checkpoint_lights(now, directory)
+	alert_jobs.stalled_deals(now, directory)
+	alert_jobs.wake_snoozed(now)
+	alert_jobs.escalate(now, directory)
+
+
+def refresh_checkpoint_lights(now=None, directory=None):
+	"""Turn open records yellow and red as their windows pass, alert on each change, and recount the
+	compliance of the deals whose records fell due. Work grows with what changes light, not with
+	history (index on status and due times)."""
 	now = _now(now)
 	record = frappe.qb.DocType(RECORD)
-	turning_red = (record.status.isin([RecordStatus.PENDING, RecordStatus.DUE_SOON])) & (record.due_on < now)
-	deals = (
-		frappe.qb.from_(record)
-		.select(record.reference_doctype, record.reference_name)
-		.distinct()
-		.where(turning_red)
-		.run()
+	fields = (
+		record.name,
+		record.checkpoint,
+		record.reference_doctype,
+		record.reference_name,
+		record.assigned_to,
+		record.company,
+		record.due_on,
 	)
-	frappe.qb.update(record).set(record.status, RecordStatus.OVERDUE).where(turning_red).run()
-	(
-		frappe.qb.update(record)
-		.set(record.status, RecordStatus.DUE_SOON)
-		.where((record.status == RecordStatus.PENDING) & (record.due_soon_on <= now))
-		.run()
+	turning_red = record.status.isin([RecordStatus.PENDING, RecordStatus.DUE_SOON]) & (record.due_on < now)
+	turning_yellow = (
+		(record.status == RecordStatus.PENDING) & (record.due_soon_on <= now) & (record.due_on >= now)
 	)
-	for reference_doctype, reference_name in deals:
+	red = frappe.qb.from_(record).select(*fields).where(turning_red).run(as_dict=True)
+	yellow = frappe.qb.from_(record).select(*fields).where(turning_yellow).run(as_dict=True)
+	if red:
+		frappe.qb.update(record).set(record.status, RecordStatus.OVERDUE).where(
+			record.name.isin([r.name for r in red])
+		).run()
+	if yellow:
+		frappe.qb.update(record).set(record.status, RecordStatus.DUE_SOON).where(
+			record.name.isin([r.name for r in yellow])
+		).run()
+	for reference_doctype, reference_name in {(r.reference_doctype, r.reference_name) for r in red}:
 		try:
 			update_deal_compliance(reference_doctype, reference_name, as_of=now)
 		except Exception:
@@ -49,6 +70,17 @@ def refresh_checkpoint_lights(now=None):
 				reference_doctype=reference_doctype,
 				reference_name=reference_name,
 			)
+	directory = directory or Directory()
+	alert_jobs.checkpoint_alerts(yellow, Level.REMINDER, now, directory)
+	alert_jobs.checkpoint_alerts(red, Level.ALERT, now, directory)
+
+
+def daily_digest(now=None):
+	alert_jobs.daily_digest(_now(now))
+
+
+def weekly_training_push(now=None):
+	alert_jobs.training_push(_now(now))
 
 
 def reconcile_stage_logs(now=None):

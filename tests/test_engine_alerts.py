@@ -198,7 +198,11 @@ def test_response_summary_per_manager_and_month():
 		}
 	)
 	table = response_summary(frame, ["manager", "month"]).set_index("manager")
-	assert table.loc["m1", "alerts"] == 3 and table.loc["m1", "acted"] == 2 and table.loc["m1", "still_open"] == 1
+	assert (
+		table.loc["m1", "alerts"] == 3
+		and table.loc["m1", "acted"] == 2
+		and table.loc["m1", "still_open"] == 1
+	)
 	assert table.loc["m1", "escalated"] == 2
 	assert table.loc["m1", "median_hours"] == 6.0
 	assert table.loc["m2", "median_hours"] == 88.8  # the seed's 3.7 days

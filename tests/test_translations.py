@@ -48,6 +48,23 @@ def python_strings():
 				yield path.relative_to(ROOT), node.args[0].value
 
 
+# message templates kept as data and rendered with _() in the reader's language when shown
+TEMPLATE_SOURCES = {"process/alerts.py": "MESSAGES", "process/visits.py": "FLAG_"}
+
+
+def template_strings():
+	for relative, marker in TEMPLATE_SOURCES.items():
+		path = APP / relative
+		for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+			if not isinstance(node, ast.Assign) or not isinstance(node.targets[0], ast.Name):
+				continue
+			if not node.targets[0].id.startswith(marker):
+				continue
+			for value in ast.walk(node.value):
+				if isinstance(value, ast.Constant) and isinstance(value.value, str) and "{" in value.value:
+					yield path.relative_to(ROOT), value.value
+
+
 def js_strings():
 	for path in sorted(APP.rglob("*.js")):
 		for match in JS_CALL.finditer(path.read_text(encoding="utf-8")):
@@ -97,7 +114,7 @@ def setup_strings():
 
 def all_strings():
 	seen = {}
-	for source in (python_strings(), js_strings(), doctype_strings(), setup_strings()):
+	for source in (python_strings(), template_strings(), js_strings(), doctype_strings(), setup_strings()):
 		for path, text in source:
 			seen.setdefault(text, path)
 	return seen

@@ -22,7 +22,7 @@ MEMORY_FIELD = "sp_scope_seen"
 COMPANIES_KEY = "company"
 CONDITIONS_KEY = "conditions"
 # set only by the server; whatever a request sends for them is replaced by the stored value
-SERVER_FIELDS = ("sp_compliance", "sp_stage_entered_on", MEMORY_FIELD)
+SERVER_FIELDS = ("sp_compliance", "sp_stage_entered_on", MEMORY_FIELD, "sp_stall_next_on")
 REP_FIELD = "opportunity_owner"
 
 # ERPNext field behind each scope dimension of a checkpoint
@@ -105,6 +105,14 @@ CLOSED_STATUSES = ("Lost", "Closed", "Converted")
 
 def is_closed(doc) -> bool:
 	return doc.get("status") in CLOSED_STATUSES
+
+
+LOST_STATUSES = ("Lost", "Closed")
+
+
+def is_lost(doc) -> bool:
+	"""Lost or closed without an order: the process asks nothing more of it."""
+	return doc.get("status") in LOST_STATUSES
 
 
 def keep_server_fields(doc, before):

@@ -19,6 +19,12 @@ DEFAULT_STAGES: tuple[tuple[str, int, float, float], ...] = (
 )
 
 
+# What a manager does when a deal stalls (seed 003); editable per stage.
+DEFAULT_STALL_ACTION = (
+	"Pull this customer's last 3 months of repair records and agree the next step with the rep."
+)
+
+
 @dataclass(frozen=True)
 class Position:
 	stage: str | None

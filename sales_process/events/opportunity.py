@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.utils import flt
 
 from sales_process.adapters import opportunity
-from sales_process.process import deals, gates, records, selling, stage_log
+from sales_process.engine.alerts import Acted
+from sales_process.process import alert_jobs, alerts, deals, gates, records, selling, stage_log
 from sales_process.process import rule_book as book_module
 from sales_process.process.gates import MANAGER_ROLES
 
@@ -33,7 +35,8 @@ def validate(doc, method=None):
 def _default_probability(doc, before):
 	"""A new deal or a stage move takes the stage's default probability unless the rep typed one."""
 	if before is None:
-		if doc.probability not in (None, 0, opportunity.DEFAULT_PROBABILITY):
+		# the desk sends numbers as text ("100") before Frappe casts them
+		if flt(doc.probability) not in (0, opportunity.DEFAULT_PROBABILITY):
 			return
 	elif doc.has_value_changed("probability"):
 		return
@@ -75,8 +78,17 @@ def on_change(doc, method=None):
 			doc.doctype, doc.name, "sp_stage_entered_on", logged.changed_on, update_modified=False
 		)
 		doc.sp_stage_entered_on = logged.changed_on
+		if logged.from_stage is not None or logged.from_status is not None:
+			alerts.acted(Acted.DEAL_MOVED, frappe.session.user, reference=(doc.doctype, doc.name))
+	if logged:
+		# a new stage starts a new wait; a closed deal waits for nothing
+		alert_jobs.schedule_stall_check(doc.name)
 	deal = deals.from_opportunity(doc, before if before is not doc else None)
-	if records.start_checkpoints(deal, opportunity.snapshot(before) if before is not None else None):
+	if opportunity.is_lost(doc):
+		# nothing is due on a deal that is lost or closed: its open records are cancelled, none start
+		if records.cancel_open_records(deal.doctype, deal.name, _("The deal is {0}").format(_(doc.status))):
+			records.update_deal_compliance(deal.doctype, deal.name)
+	elif records.start_checkpoints(deal, opportunity.snapshot(before) if before is not None else None):
 		records.update_deal_compliance(deal.doctype, deal.name)
 	if before is not None and before is not doc and opportunity.rep(doc) != opportunity.rep(before):
 		records.reassign_open_records(deal.doctype, deal.name, opportunity.rep(doc), opportunity.rep(before))

@@ -1,7 +1,16 @@
-"""Sales Stage hooks: the stage order is cached for gates, refresh it on change."""
+"""Sales Stage hooks: the stage order is cached for gates; a changed stall limit reschedules the deals in the stage."""
+
+import frappe
 
 from sales_process.process import rule_book
 
 
 def on_change(doc, method=None):
 	rule_book.clear_cache()
+	if doc.has_value_changed("sp_stall_hours") and not doc.flags.in_insert:
+		frappe.enqueue(
+			"sales_process.process.alert_jobs.refresh_stage_limits",
+			stage=doc.name,
+			enqueue_after_commit=True,
+			now=frappe.flags.in_test,
+		)

@@ -67,7 +67,9 @@ class TestPilotPaths(EnrolledCompanyTestCase):
 		with as_user(SALES_USER):
 			panel = api.get_checkpoint_panel("Opportunity", deal.name)
 			row = next(r for r in panel["records"] if r["name"] == record.name)
-			self.assertEqual(row["missing_roles"], ["Influencer", "Initiator", "Veto Holder"])
+			self.assertEqual(
+				row["missing_roles"], ["Initiator", "Influencer", "Veto Holder"]
+			)  # as configured
 			minutes = attach_file(record.name, b"meeting minutes")
 			api.complete_checkpoint(
 				record.name,
@@ -157,3 +159,37 @@ def _contact(customer: str, name: str) -> str:
 		.insert(ignore_permissions=True)
 		.name
 	)
+
+
+class TestLostDeals(EnrolledCompanyTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_team()
+
+	def test_a_lost_deal_asks_nothing_more(self):
+		deal = make_opportunity(self.company, opportunity_owner=SALES_USER)
+		(record,) = records(deal.name, "Requirement Clarification")
+		competitor = "_SP Lost To Co"
+		if not frappe.db.exists("Competitor", competitor):
+			frappe.get_doc({"doctype": "Competitor", "competitor_name": competitor}).insert(
+				ignore_permissions=True
+			)
+		deal.reload()
+		# ERPNext's "Set as Lost" names the competitor it was lost to
+		deal.status = "Lost"
+		deal.append("lost_reasons", {"lost_reason": _lost_reason()})
+		deal.append("competitors", {"competitor": competitor})
+		deal.save()
+		self.assertEqual(frappe.db.get_value("Sales Checkpoint Record", record.name, "status"), "Cancelled")
+		self.assertFalse(records(deal.name, "Competitor Response Record"))
+		self.assertTrue(api.get_checkpoint_panel("Opportunity", deal.name)["deal_closed"])
+
+
+def _lost_reason() -> str:
+	name = "_SP Price"
+	if not frappe.db.exists("Opportunity Lost Reason", name):
+		frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": name}).insert(
+			ignore_permissions=True
+		)
+	return name

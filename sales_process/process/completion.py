@@ -8,9 +8,10 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
 
+from sales_process.engine.alerts import Acted
 from sales_process.engine.matching import MatchResult
 from sales_process.engine.rules import RecordStatus
-from sales_process.process import evidence
+from sales_process.process import alerts, evidence
 from sales_process.process import rule_book as book_module
 from sales_process.process.deals import Deal
 from sales_process.process.records import RECORD, update_deal_compliance
@@ -143,6 +144,9 @@ def _save_closed(record, light: bool = False):
 		record.flags.sp_system_write = True
 		record.save(ignore_permissions=True)
 	update_deal_compliance(record.reference_doctype, record.reference_name)
+	# the alerts about this record were answered by closing it
+	how = Acted.WAIVED if record.status == RecordStatus.WAIVED else Acted.COMPLETED
+	alerts.acted(how, frappe.session.user, subject=(RECORD, record.name))
 
 
 def settle_auto_verified(blockers, deal: Deal, match: MatchResult | None = None):

@@ -11,7 +11,7 @@ from sales_process.engine.compliance import compliance_rate
 from sales_process.engine.rules import CheckpointRule, EvidenceKind, RecordStatus
 from sales_process.engine.status import live_status
 from sales_process.engine.triggers import COMPETITOR_PREFIX, RISK_PREFIX, subject_of
-from sales_process.process import evidence, records
+from sales_process.process import alerts, evidence, records
 from sales_process.process import rule_book as book_module
 from sales_process.process.completion import is_own
 from sales_process.process.deals import Deal
@@ -50,6 +50,7 @@ def panel(deal: Deal, trigger_key: str | None = None) -> dict:
 		"records": rows,
 		"compliance": compliance_rate(visible, now),
 		"deal_closed": deal.doctype == opportunity.DOCTYPE and opportunity.is_closed(deal.doc),
+		"alerts": alerts.open_alerts_of(deal.doctype, deal.name) if not trigger_key else [],
 	}
 
 
@@ -103,6 +104,7 @@ def _row(book, deal: Deal, record, state, status: str, user: str, user_roles: se
 		"waived_by": record.waived_by,
 		"waiver_reason": record.waiver_reason,
 		"evidence_note": record.evidence_note,
+		"evidence_document": _evidence_document(deal, state.trigger_key) if not open_ else None,
 		"sequence": book.sequence.get(state.checkpoint, 0),
 	}
 
@@ -113,6 +115,25 @@ def _document_of(trigger_key: str | None) -> dict | None:
 		name = subject_of(trigger_key, f"{doctype}:")
 		if name:
 			return {"doctype": doctype, "name": name, "label": _(doctype)}
+	return None
+
+
+def _evidence_document(deal: Deal, trigger_key: str | None) -> dict | None:
+	"""The document whose saving completed the record: a competitor response, a risk signal."""
+	competitor = subject_of(trigger_key, COMPETITOR_PREFIX)
+	if competitor:
+		name = frappe.db.get_value(
+			"Sales Competitor Response",
+			{"reference_doctype": deal.doctype, "reference_name": deal.name, "competitor": competitor},
+		)
+		return (
+			{"doctype": "Sales Competitor Response", "name": name, "label": _("Sales Competitor Response")}
+			if name
+			else None
+		)
+	signal = subject_of(trigger_key, RISK_PREFIX)
+	if signal:
+		return {"doctype": "Sales Risk Signal", "name": signal, "label": _("Sales Risk Signal")}
 	return None
 
 
@@ -131,11 +152,13 @@ def _needs(rule: CheckpointRule | None, kind: str) -> bool:
 
 
 def _required_roles(rule: CheckpointRule | None) -> list[str]:
+	"""In the order the checkpoint lists them (the refusal names them in that order too)."""
 	if not rule:
 		return []
-	return sorted(
-		{role for r in rule.evidence if r.kind == EvidenceKind.DECISION_ROLES for role in r.required_roles}
-	)
+	roles = [
+		role for r in rule.evidence if r.kind == EvidenceKind.DECISION_ROLES for role in r.required_roles
+	]
+	return list(dict.fromkeys(roles))
 
 
 def _missing_roles(rule: CheckpointRule | None, deal: Deal) -> list[str]:

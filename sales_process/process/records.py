@@ -160,6 +160,31 @@ def cancel_started_by(doc, reason: str) -> list[str]:
 	return [row.name for row in rows]
 
 
+def cancel_open_records(reference_doctype: str, reference_name: str, reason: str) -> list[str]:
+	"""Close a deal's open records as Cancelled (the deal is lost): they stop counting as due."""
+	record = frappe.qb.DocType(RECORD)
+	names = (
+		frappe.qb.from_(record)
+		.select(record.name)
+		.where(
+			(record.reference_doctype == reference_doctype)
+			& (record.reference_name == reference_name)
+			& record.status.isin(list(RecordStatus.OPEN))
+		)
+		.run(pluck=True)
+	)
+	if names:
+		(
+			frappe.qb.update(record)
+			.set(record.status, RecordStatus.CANCELLED)
+			.set(record.evidence_note, reason)
+			.set(record.modified, now_datetime())
+			.where(record.name.isin(names))
+			.run()
+		)
+	return names
+
+
 def cancelled_reason(doc) -> str:
 	return _("{0} {1} was cancelled or deleted").format(_(doc.doctype), doc.name)
 

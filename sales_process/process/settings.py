@@ -35,3 +35,36 @@ def due_soon_share() -> float:
 
 def default_waiver_role() -> str:
 	return get_settings().waiver_role or "Sales Manager"
+
+
+# the alert switches and numbers, stored on install (and by a patch on sites installed before them)
+DEFAULTS = {
+	"alert_checkpoints": 1,
+	"alert_stalled_deals": 1,
+	"alert_visit_streaks": 1,
+	"visit_streak_count": 2,
+	"escalation_hours": 48,
+	"training_push": 1,
+	"training_share": 20,
+	"training_min_due": 5,
+	"daily_digest": 1,
+}
+
+
+def setting(fieldname: str):
+	return get_settings().get(fieldname)
+
+
+def store_missing_defaults():
+	"""Frappe reads a Check or number never stored as 0 (off): store the defaults once."""
+	singles = frappe.qb.DocType("Singles")
+	stored = set(
+		frappe.qb.from_(singles)
+		.select(singles.field)
+		.where((singles.doctype == SETTINGS) & singles.field.isin(list(DEFAULTS)))
+		.run(pluck=True)
+	)
+	for fieldname, value in DEFAULTS.items():
+		if fieldname not in stored:
+			frappe.db.set_single_value(SETTINGS, fieldname, value)
+	frappe.clear_document_cache(SETTINGS, SETTINGS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe import _
 from frappe.utils import flt, format_datetime, get_system_timezone, now_datetime, time_diff_in_seconds
@@ -11,6 +13,22 @@ from sales_process.engine.watermark import ImageTooLarge, NotAnImage, sha256, st
 from sales_process.process.settings import allows_self_approval, get_settings
 
 VISIT = "Sales Visit Log"
+
+# why a check-in is flagged for the manager: stored as template + values, rendered per reader
+FLAG_OUTSIDE = "Checked in {distance} from the site (limit {limit})."
+FLAG_UNCONFIRMED_SITE = "The site location of address {address} was set by {located_by} and is not confirmed by a Sales Manager yet."
+FLAG_NO_SITE = "The site has no location: add latitude and longitude to address {address}."
+FLAG_ACCURACY = "GPS accuracy {accuracy} m is worse than the accepted {limit} m."
+FLAG_TRAVEL = "Impossible travel since the previous check-in ({speed} km/h)."
+
+
+def flag_text(flags, lang: str | None = None) -> str:
+	"""The flags of a check-in as lines, in `lang` (default: the reader's)."""
+	from sales_process.process.alerts import render
+
+	if isinstance(flags, str):
+		flags = json.loads(flags or "[]")
+	return "\n".join(render(template, params, lang) for template, params in flags or [])
 
 
 def _point_or_refuse(latitude, longitude, what: str) -> geo.Point | None:
@@ -150,25 +168,24 @@ def check_in(visit, latitude, longitude, accuracy=None, device=None):
 	flags = []
 	if check.result == geo.OUTSIDE:
 		flags.append(
-			_("Checked in {0} from the site (limit {1}).").format(
-				geo.readable_distance(check.distance_m), geo.readable_distance(radius)
+			(
+				FLAG_OUTSIDE,
+				{"distance": geo.readable_distance(check.distance_m), "limit": geo.readable_distance(radius)},
 			)
 		)
 	if check.result == geo.NO_SITE_LOCATION and site.unconfirmed:
-		flags.append(
-			_(
-				"The site location of address {0} was set by {1} and is not confirmed by a Sales Manager yet."
-			).format(address, site.located_by or "-")
-		)
+		flags.append((FLAG_UNCONFIRMED_SITE, {"address": address, "located_by": site.located_by or "-"}))
 	elif check.result == geo.NO_SITE_LOCATION:
-		flags.append(
-			_("The site has no location: add latitude and longitude to address {0}.").format(address or "-")
-		)
+		flags.append((FLAG_NO_SITE, {"address": address or "-"}))
 	accuracy = flt(accuracy) if accuracy not in (None, "") else None
 	if geo.accuracy_too_poor(accuracy, flt(settings.max_accuracy_m) or 100):
 		flags.append(
-			_("GPS accuracy {0} m is worse than the accepted {1} m.").format(
-				"?" if accuracy is None else int(accuracy), int(flt(settings.max_accuracy_m) or 100)
+			(
+				FLAG_ACCURACY,
+				{
+					"accuracy": "?" if accuracy is None else int(accuracy),
+					"limit": int(flt(settings.max_accuracy_m) or 100),
+				},
 			)
 		)
 	current = geo.Fix(device_point, now)
@@ -177,11 +194,7 @@ def check_in(visit, latitude, longitude, accuracy=None, device=None):
 	if previous and geo.impossible_travel(
 		previous, current, flt(settings.max_speed_kmh) or 200, tolerance_m=radius
 	):
-		flags.append(
-			_("Impossible travel since the previous check-in ({0} km/h).").format(
-				"∞" if speed == float("inf") else int(speed)
-			)
-		)
+		flags.append((FLAG_TRAVEL, {"speed": "∞" if speed == float("inf") else int(speed)}))
 
 	visit.update(
 		{
@@ -197,7 +210,9 @@ def check_in(visit, latitude, longitude, accuracy=None, device=None):
 			"geofence_result": check.result,
 			"travel_speed_kmh": None if speed in (None, float("inf")) else round(speed, 1),
 			"needs_review": int(bool(flags)),
-			"flags_note": "\n".join(flags),
+			# codes and values, shown in each reader's language; the note is their English rendering, for search
+			"flag_codes": json.dumps(flags, ensure_ascii=False),
+			"flags_note": flag_text(flags, "en"),
 			"stage_before": deal_stage(visit),
 			"status": "Checked In",
 		}
@@ -220,6 +235,9 @@ def check_out(visit, summary: str | None = None, next_step: str | None = None):
 	visit.stage_after = deal_stage(visit)
 	visit.status = "Checked Out"
 	_system_save(visit)
+	from sales_process.process.alert_jobs import visit_streak
+
+	visit_streak(visit, now)
 
 
 REVIEWERS = {"Sales Manager", "System Manager"}

@@ -24,7 +24,14 @@ CUSTOM_FIELDS = {
 			"label": "Stall Limit (Hours)",
 			"insert_after": "sp_probability",
 			"non_negative": 1,
-			"description": "A deal in this stage longer than this is stalled.",
+			"description": "A deal in this stage longer than this many working hours is stalled (empty: the default in Sales Process Settings).",
+		},
+		{
+			"fieldname": "sp_stall_action",
+			"fieldtype": "Small Text",
+			"label": "Manager's Action When Stalled",
+			"insert_after": "sp_stall_hours",
+			"description": "Written into the manager's To Do for a deal stalled in this stage, e.g. \"Pull this customer's last 3 months of repair records\".",
 		},
 	],
 	"Opportunity": [
@@ -73,6 +80,17 @@ CUSTOM_FIELDS = {
 			"hidden": 1,
 			"no_copy": 1,
 			"description": "Every industry, territory, customer group, type and company the deal has had, and the conditional checkpoints that applied: a checkpoint that applied once keeps applying.",
+		},
+		{
+			"fieldname": "sp_stall_next_on",
+			"fieldtype": "Datetime",
+			"label": "Next Stall Check",
+			"insert_after": "sp_scope_seen",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"description": "When the deal's wait in its stage next crosses a threshold (yellow, then red); empty when nothing is due.",
 		},
 		{
 			"fieldname": "sp_decision_chain_section",

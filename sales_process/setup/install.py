@@ -7,7 +7,12 @@ import json
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
-from sales_process.engine.stages import DEFAULT_STAGES, Position, transitions_from_history
+from sales_process.engine.stages import (
+	DEFAULT_STAGES,
+	DEFAULT_STALL_ACTION,
+	Position,
+	transitions_from_history,
+)
 from sales_process.setup.custom_fields import CUSTOM_FIELDS
 from sales_process.setup.default_checkpoints import DEFAULT_CHECKPOINTS
 from sales_process.setup.permissions import (
@@ -17,6 +22,7 @@ from sales_process.setup.permissions import (
 	unset_properties,
 )
 from sales_process.setup.roles import APP_ROLES
+from sales_process.setup.webhook import delete_alert_webhook, make_alert_webhook
 
 
 def after_install():
@@ -24,6 +30,7 @@ def after_install():
 	make_roles()
 	grant_permissions()
 	set_properties()
+	make_alert_webhook()
 	set_stage_defaults()
 	make_default_checkpoints()
 	make_default_objections()
@@ -34,14 +41,17 @@ def after_install():
 def after_migrate():
 	make_custom_fields()
 	make_roles()
+	set_stage_defaults()  # fills only what is empty (new fields of a new version)
 	grant_permissions()
 	set_properties()
+	make_alert_webhook()
 
 
 def before_uninstall():
 	delete_custom_fields()
 	revoke_permissions()
 	unset_properties()
+	delete_alert_webhook()
 
 
 def make_custom_fields():
@@ -69,7 +79,10 @@ def set_stage_defaults():
 		if not frappe.db.exists("Sales Stage", name):
 			frappe.get_doc({"doctype": "Sales Stage", "stage_name": name}).insert(ignore_permissions=True)
 		values = frappe.db.get_value(
-			"Sales Stage", name, ["sp_sequence", "sp_probability", "sp_stall_hours"], as_dict=True
+			"Sales Stage",
+			name,
+			["sp_sequence", "sp_probability", "sp_stall_hours", "sp_stall_action"],
+			as_dict=True,
 		)
 		updates = {
 			field: default
@@ -77,6 +90,7 @@ def set_stage_defaults():
 				("sp_sequence", sequence),
 				("sp_probability", probability),
 				("sp_stall_hours", stall_hours),
+				("sp_stall_action", DEFAULT_STALL_ACTION),
 			)
 			if not values.get(field)
 		}
@@ -108,6 +122,9 @@ def make_default_objections():
 
 def enroll_existing_companies():
 	"""Put the site's companies under process control; companies created later are added by a manager."""
+	from sales_process.process.settings import store_missing_defaults
+
+	store_missing_defaults()
 	settings = frappe.get_single("Sales Process Settings")
 	enrolled = {row.company for row in settings.companies}
 	for company in frappe.get_all("Company", pluck="name"):

@@ -27,13 +27,22 @@ class TestInstall(SalesProcessTestCase):
 		install.before_uninstall()
 		try:
 			self.assertEqual(_custom_fields(), set())
+			self.assertFalse(
+				frappe.db.exists("Custom DocPerm", {"parent": "Sales Stage", "role": "Sales User"})
+			)
+			self.assertFalse(frappe.db.exists("Webhook", "Sales Process Alert to Chat"))
 			self.assertFalse(frappe.get_meta("Opportunity").has_field("sp_decision_makers"))
 			opportunity = make_opportunity(test_company())
 			opportunity.sales_stage = "Qualification"
 			opportunity.save()
 		finally:
 			install.after_migrate()
+			# re-creating the custom fields alters tables, which commits the uninstall half-way in
+			# MariaDB; commit the restored state too, or the rollback would keep only the uninstall
+			frappe.db.commit()
 		self.assertTrue(frappe.get_meta("Opportunity").has_field("sp_decision_makers"))
+		self.assertTrue(frappe.db.exists("Custom DocPerm", {"parent": "Sales Stage", "role": "Sales User"}))
+		self.assertTrue(frappe.db.exists("Webhook", "Sales Process Alert to Chat"))
 
 	def test_migrate_is_idempotent(self):
 		install.after_migrate()

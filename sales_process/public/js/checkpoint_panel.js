@@ -57,10 +57,15 @@ sales_process.when = function (row) {
 // What backs a closed row: its files (private links the reader's permission opens) and the verification note.
 sales_process.evidence_html = function (row) {
 	const esc = frappe.utils.escape_html;
-	const parts = (row.evidence_files || []).map(
-		(file) => `<a href="${encodeURI(file.file)}" target="_blank" rel="noopener">${esc(file.file_name || file.file)}</a>`
-	);
-	if (row.status === "Completed" && row.evidence_note) parts.push(esc(row.evidence_note));
+	const link = (href, text) =>
+		`<a href="${href}" target="_blank" rel="noopener" style="color: var(--text-color); text-decoration: underline">${esc(text)}</a>`;
+	const parts = (row.evidence_files || []).map((file) => link(encodeURI(file.file), file.file_name || file.file));
+	if (row.evidence_document) {
+		const doc = row.evidence_document;
+		parts.push(link(`/app/${frappe.router.slug(doc.doctype)}/${encodeURIComponent(doc.name)}`, `${doc.label} ${doc.name}`));
+	} else if (row.status === "Completed" && row.evidence_note) {
+		parts.push(esc(row.evidence_note));
+	}
 	if (row.match_ratio !== null && row.match_ratio !== undefined && row.status === "Completed") {
 		parts.push(__("Purchase history match {0}%", [row.match_ratio]));
 	}
@@ -92,9 +97,26 @@ sales_process.document_link = function (row) {
 	return ` · <a href="${route}">${esc(row.document.label)} ${esc(row.document.name)}</a>`;
 };
 
+// The deal's open alerts, above its checkpoints: what a manager was asked to do about it.
+sales_process.draw_alerts = function ($wrapper, alerts) {
+	if (!alerts || !alerts.length) return;
+	const esc = frappe.utils.escape_html;
+	$(`<div class="sp-alerts" style="margin-bottom: var(--margin-sm)">${alerts
+		.map(
+			(alert) => `<div class="small" style="padding: 6px 8px; margin-bottom: 4px; border-radius: var(--border-radius);
+				background: var(--${alert.level === "Reminder" ? "yellow" : "red"}-highlight-color, var(--bg-light-gray))">
+				<span class="indicator-pill ${alert.level === "Reminder" ? "orange" : "red"}">${esc(alert.level_label)}</span>
+				<a href="/app/sales-process-alert/${encodeURIComponent(alert.name)}">${esc(alert.message)}</a>
+				${alert.action_text ? `<div class="text-muted">${esc(alert.action_text)}</div>` : ""}
+			</div>`
+		)
+		.join("")}</div>`).appendTo($wrapper);
+};
+
 sales_process.draw_panel = function (frm, $wrapper, panel) {
 	const esc = frappe.utils.escape_html;
 	$wrapper.empty();
+	sales_process.draw_alerts($wrapper, panel && panel.alerts);
 	if (!panel || !panel.records.length) {
 		$wrapper.html(`<p class="text-muted small">${__("No checkpoints have started for this opportunity.")}</p>`);
 		sales_process.add_competitor_button(frm, $wrapper, panel);
@@ -247,53 +269,33 @@ sales_process.complete_dialog = function (frm, row) {
 	dialog.show();
 };
 
-// Decision Chain Mapping: the missing people (one short row each: contact or name, role) and the minutes.
+// Decision Chain Mapping: one contact per missing role (the role is the field's label) and the minutes —
+// plain fields, so a phone shows them one under the other.
 sales_process.decision_chain_dialog = function (frm, row, deal) {
-	deal = deal || { doctype: frm.doctype, name: frm.doc.name };
-	const people = (row.missing_roles.length ? row.missing_roles : [""]).map((role) => ({ role }));
 	const party = frm.doctype === "Opportunity" ? { link_doctype: frm.doc.opportunity_from, link_name: frm.doc.party_name } : null;
-	const fields = [
-		{
-			fieldname: "people",
-			fieldtype: "Table",
-			label: __("Decision Makers"),
-			cannot_add_rows: false,
-			in_place_edit: true,
-			data: people,
-			fields: [
-				{
-					fieldname: "contact",
-					fieldtype: "Link",
-					options: "Contact",
-					label: __("Contact"),
-					in_list_view: 1,
-					columns: 5,
-					get_query: () =>
-						party ? { query: "frappe.contacts.doctype.contact.contact.contact_query", filters: party } : {},
-				},
-				{
-					fieldname: "role",
-					fieldtype: "Select",
-					label: __("Role"),
-					options: sales_process.DECISION_ROLES.map((value) => ({ value, label: __(value) })),
-					in_list_view: 1,
-					columns: 4,
-					reqd: 1,
-				},
-			],
-		},
-	];
+	const roles = row.missing_roles.length ? row.missing_roles : [];
+	const fields = roles.map((role, index) => ({
+		fieldname: `person_${index}`,
+		fieldtype: "Link",
+		options: "Contact",
+		label: __(role),
+		reqd: 1,
+		description: index === 0 ? __("Pick the customer's contact for each role (or create one).") : "",
+		get_query: () => (party ? { query: "frappe.contacts.doctype.contact.contact.contact_query", filters: party } : {}),
+	}));
 	if (row.needs_attachment) fields.push(sales_process.attachment_field(row, __("Meeting minutes")));
+	if (!fields.length) {
+		fields.push({ fieldname: "info", fieldtype: "HTML", options: `<p>${__("Every role is marked. Complete to check the rest.")}</p>` });
+	}
 	const dialog = new frappe.ui.Dialog({
 		title: row.checkpoint_label,
 		fields,
-		size: "large",
 		primary_action_label: __("Complete"),
 		primary_action(values) {
-			const rows = (values.people || []).filter((person) => person.role && person.contact);
+			const people = roles.map((role, index) => ({ role, contact: values[`person_${index}`] })).filter((p) => p.contact);
 			frappe.call({
 				method: "sales_process.api.complete_checkpoint",
-				args: { record: row.name, attachment: values.attachment, decision_makers: rows },
+				args: { record: row.name, attachment: values.attachment, decision_makers: people },
 				freeze: true,
 				callback: () => sales_process.after_completion(frm, dialog),
 			});

@@ -32,7 +32,8 @@ frappe.ui.form.on("Sales Visit Log", {
 		sales_process_visit.show_photo(frm);
 		sales_process_visit.show_objections(frm);
 		if (frm.doc.needs_review) {
-			frm.dashboard.set_headline_alert(frappe.utils.escape_html(frm.doc.flags_note || ""), "orange");
+			const reasons = (frm.doc.__onload || {}).flags || frm.doc.flags_note || "";
+			frm.dashboard.set_headline_alert(frappe.utils.escape_html(reasons).replace(/\n/g, "<br>"), "orange");
 			if (frappe.user.has_role("Sales Manager") && frm.doc.rep !== frappe.session.user) {
 				frm.add_custom_button(__("Mark Reviewed"), () =>
 					frappe.prompt(

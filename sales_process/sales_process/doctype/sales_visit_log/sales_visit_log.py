@@ -19,6 +19,7 @@ STAMPED_FIELDS = (
 	"travel_speed_kmh",
 	"needs_review",
 	"flags_note",
+	"flag_codes",
 	"reviewed_by",
 	"reviewed_on",
 	"review_comment",
@@ -38,6 +39,12 @@ VISITED_FIELDS = ("party_type", "party", "address", "reference_doctype", "refere
 
 
 class SalesVisitLog(Document):
+	def onload(self):
+		# why it was flagged, in the language of whoever opens it
+		from sales_process.process.visits import flag_text
+
+		self.set_onload("flags", flag_text(self.flag_codes) if self.flag_codes else (self.flags_note or ""))
+
 	def validate(self):
 		if self.flags.sp_system_write:
 			self.flags.sp_system_write = False
@@ -80,6 +87,14 @@ class SalesVisitLog(Document):
 					"Opportunity {0} is not for {1}: choose one of {1}'s opportunities or leave it empty."
 				).format(self.reference_name, self.party)
 			)
+
+	def after_insert(self):
+		"""A visit on the deal by an alert's recipient is acting on the alert."""
+		if self.reference_doctype and self.reference_name:
+			from sales_process.engine.alerts import Acted
+			from sales_process.process import alerts
+
+			alerts.acted(Acted.VISIT, self.rep, reference=(self.reference_doctype, self.reference_name))
 
 	def on_update(self):
 		if not self.has_value_changed("summary"):

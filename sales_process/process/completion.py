@@ -43,6 +43,12 @@ def complete(record, deal: Deal, summary: str | None = None, attachments=(), not
 		)
 	files = evidence.fingerprint_files(record)
 	record.set("evidence_files", files)
+	if note is None and book_module.uses_purchase_match(record.checkpoint):
+		# what the server found is the evidence: say it on the record
+		match = evidence.purchase_match_of(record)
+		if match is not None:
+			note = auto_note(match)
+			record.match_ratio = match.ratio or 0
 	if files:
 		record.attachment = files[0]["file"]
 		record.evidence_hash = files[0]["sha256"]

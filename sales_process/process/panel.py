@@ -78,6 +78,8 @@ def _row(book, deal: Deal, record, state, status: str, user: str, user_roles: se
 		if match
 		else (record.match_ratio if not open_ and record.match_ratio else None),
 		"unmatched_items": list(match.unmatched) if match and match.purchase_history else [],
+		# said plainly: a customer who never bought is not held by the match
+		"no_purchase_history": bool(match and not match.purchase_history and match.ratio is None),
 		"needs_attachment": _needs(rule, EvidenceKind.ATTACHMENT),
 		"needs_summary": _needs(rule, EvidenceKind.SUMMARY),
 		"needs_decision_roles": _needs(rule, EvidenceKind.DECISION_ROLES),
@@ -102,6 +104,7 @@ def _row(book, deal: Deal, record, state, status: str, user: str, user_roles: se
 		"needs_competitor_response": _needs(rule, EvidenceKind.COMPETITOR_RESPONSE),
 		"competitor": subject_of(state.trigger_key, COMPETITOR_PREFIX),
 		"waived_by": record.waived_by,
+		"waived_by_name": frappe.utils.get_fullname(record.waived_by) if record.waived_by else None,
 		"waiver_reason": record.waiver_reason,
 		"evidence_note": record.evidence_note,
 		"evidence_document": _evidence_document(deal, state.trigger_key) if not open_ else None,

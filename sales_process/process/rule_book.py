@@ -183,6 +183,11 @@ def waiver_role(book: RuleBook, checkpoint: str) -> str:
 	return book.waiver_roles.get(checkpoint) or default_waiver_role()
 
 
+def uses_purchase_match(checkpoint: str) -> bool:
+	rule = rule_book().rule(checkpoint)
+	return bool(rule) and any(r.kind == EvidenceKind.PURCHASE_MATCH for r in rule.evidence)
+
+
 def uses(kind: str) -> bool:
 	"""Does any enabled checkpoint ask for this kind of evidence?"""
 	return any(requirement.kind == kind for rule in rule_book().rules for requirement in rule.evidence)

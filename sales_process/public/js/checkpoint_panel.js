@@ -34,10 +34,12 @@ sales_process.relative = function (value) {
 	const then = moment(frappe.datetime.convert_to_user_tz(value));
 	const now = moment(frappe.datetime.now_datetime());
 	const minutes = Math.round(Math.abs(then.diff(now, "minutes")));
+	const hours = Math.round(minutes / 60);
+	const days = Math.round(minutes / 1440);
 	let span;
-	if (minutes < 60) span = __("{0} minutes", [minutes]);
-	else if (minutes < 48 * 60) span = __("{0} hours", [Math.round(minutes / 60)]);
-	else span = __("{0} days", [Math.round(minutes / 1440)]);
+	if (minutes < 60) span = minutes === 1 ? __("1 minute") : __("{0} minutes", [minutes]);
+	else if (minutes < 48 * 60) span = hours === 1 ? __("1 hour") : __("{0} hours", [hours]);
+	else span = __("{0} days", [days]);
 	return then.isAfter(now) ? __("in {0}", [span]) : __("{0} ago", [span]);
 };
 
@@ -46,7 +48,7 @@ sales_process.when = function (row) {
 	const at = (value) =>
 		`${frappe.datetime.str_to_user(frappe.datetime.convert_to_user_tz(value))} (${sales_process.relative(value)})`;
 	if (row.status === "Waived") {
-		return `${__("Waived by {0}", [esc(row.waived_by || "")])}: ${esc(row.waiver_reason || "")}`;
+		return `${__("Waived by {0}", [esc(row.waived_by_name || row.waived_by || "")])}: ${esc(row.waiver_reason || "")}`;
 	}
 	if (row.status === "Cancelled") return esc(row.evidence_note || __("Cancelled"));
 	if (row.completed_on) return `${__("Completed")} ${at(row.completed_on)}`;
@@ -74,7 +76,11 @@ sales_process.evidence_html = function (row) {
 
 // While Solution Match Verification is open: the ratio now and the items the customer never bought.
 sales_process.match_html = function (row) {
-	if (!sales_process.OPEN.includes(row.status) || row.match_ratio === null || row.match_ratio === undefined) return "";
+	if (!sales_process.OPEN.includes(row.status)) return "";
+	if (row.no_purchase_history) {
+		return `<div class="small">${__("This customer has no purchase history yet: nothing to match, the quotation can be submitted.")}</div>`;
+	}
+	if (row.match_ratio === null || row.match_ratio === undefined) return "";
 	const esc = frappe.utils.escape_html;
 	const unmatched = row.unmatched_items.length
 		? ` · ${__("Not bought before")}: ${row.unmatched_items.map(esc).join(", ")}`

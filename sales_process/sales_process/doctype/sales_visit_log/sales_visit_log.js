@@ -99,8 +99,12 @@ const sales_process_visit = {
 		field.$wrapper.empty();
 		if (!frm.doc.photo) return;
 		const url = encodeURI(frm.doc.photo);
+		const original = frm.doc.photo_original
+			? ` · <a href="${encodeURI(frm.doc.photo_original)}" target="_blank" rel="noopener">${__("Original Photo")}</a>`
+			: "";
 		field.$wrapper.html(
-			`<a href="${url}" target="_blank" rel="noopener"><img src="${url}" alt="${__("Watermarked Photo")}" style="max-width: 100%; border-radius: var(--border-radius)"></a>`
+			`<a href="${url}" target="_blank" rel="noopener"><img src="${url}" alt="${__("Watermarked Photo")}" style="max-width: 100%; border-radius: var(--border-radius)"></a>
+			<div class="small text-muted">SHA-256 ${frappe.utils.escape_html(frm.doc.photo_sha256 || "")}${original}</div>`
 		);
 	},
 

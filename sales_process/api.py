@@ -126,19 +126,20 @@ def check_stage_move(opportunity_name: str, stage: str | None = None) -> dict:
 @frappe.whitelist()
 @frappe.validate_and_sanitize_search_inputs
 def stage_query(doctype, txt, searchfield, start, page_len, filters):
-	"""Sales stages in process order (the app's Order), for the stage pickers."""
+	"""Sales stages in process order (the app's Order), found by their name in English or in the
+	user's language ("谈判" finds Negotiation/Review). A handful of rows: filtered here."""
 	stage = frappe.qb.DocType("Sales Stage")
-	return (
+	rows = (
 		frappe.qb.from_(stage)
 		.select(stage.name)
-		.where(stage.name.like(f"%{txt}%"))
 		.orderby(stage.sp_sequence.isnull())
 		.orderby(stage.sp_sequence)
 		.orderby(stage.name)
-		.limit(page_len)
-		.offset(start)
 		.run()
 	)
+	needle = (txt or "").casefold()
+	found = [row for row in rows if needle in row[0].casefold() or needle in _(row[0]).casefold()]
+	return found[int(start) : int(start) + int(page_len)]
 
 
 @frappe.whitelist(methods=["POST"])
@@ -222,6 +223,16 @@ def review_visit(visit: str, comment: str | None = None) -> None:
 	doc = frappe.get_doc("Sales Visit Log", visit)
 	doc.check_permission("read")
 	visits.review(doc, comment)
+
+
+@frappe.whitelist(methods=["POST"])
+def choose_risk_strategy(signal: str, strategy: str) -> dict:
+	"""The rep chooses (or confirms) the response strategy of a risk signal: that completes its
+	Risk Pre-registration. The rep's own permission on the signal applies."""
+	doc = frappe.get_doc("Sales Risk Signal", signal)
+	doc.strategy = strategy
+	doc.save()
+	return {"strategy": doc.strategy}
 
 
 @frappe.whitelist()

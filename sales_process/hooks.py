@@ -14,6 +14,8 @@ after_migrate = "sales_process.setup.install.after_migrate"
 before_uninstall = "sales_process.setup.install.before_uninstall"
 before_tests = "sales_process.testing.before_tests"
 
+doctype_list_js = {"Sales Stage": "public/js/sales_stage_list.js"}
+
 doctype_js = {
 	"Opportunity": ["public/js/checkpoint_panel.js", "public/js/opportunity.js"],
 	"Quotation": ["public/js/checkpoint_panel.js", "public/js/quotation.js"],

@@ -8,6 +8,7 @@ import frappe
 from sales_process import api
 from sales_process.testing import (
 	NEAR_PLANT,
+	OTHER_REP,
 	PLANT,
 	SALES_MANAGER,
 	SALES_USER,
@@ -180,9 +181,17 @@ class TestSeparationOfDuties(AdversaryTestCase):
 			(signal.strategy, signal.suggested_strategy, signal.assigned_to),
 			(None, "Phase the Budget", SALES_USER),
 		)
+		# another team's rep cannot choose it for them
+		self.assertRefusedUnchanged(
+			lambda: api.choose_risk_strategy(signal.name, "Phase the Budget"),
+			"Sales Risk Signal",
+			signal.name,
+			user=OTHER_REP,
+		)
 		with as_user(SALES_USER):
-			api.complete_checkpoint(record.name, strategy=signal.suggested_strategy)
+			api.choose_risk_strategy(signal.name, signal.suggested_strategy)  # the visit's prompt
 		self.assertEqual(frappe.db.get_value("Sales Checkpoint Record", record.name, "status"), "Completed")
+		self.assertTrue(frappe.db.get_value("Sales Checkpoint Record", record.name, "on_time"))
 
 	def test_the_near_site_still_checks_in_inside(self):
 		customer = make_customer()

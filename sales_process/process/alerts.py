@@ -223,7 +223,8 @@ def _escalation_time(spec: AlertSpec, now: datetime) -> datetime | None:
 
 
 def _notify(alert, recipient: str, with_todo: bool | None = None):
-	"""A system notification (which Frappe also emails), and for red alerts a ToDo on the deal."""
+	"""A system notification, for red alerts a ToDo on the deal, and an email — the email last,
+	so a mail server problem never costs the ToDo."""
 	lang = user_language(recipient)
 	message = render(alert.message, alert.message_params, lang)
 	body = message + (f"<p>{frappe.utils.escape_html(alert.action_text)}</p>" if alert.action_text else "")
@@ -239,24 +240,27 @@ def _notify(alert, recipient: str, with_todo: bool | None = None):
 			"from_user": "Administrator",
 		}
 	).insert(ignore_permissions=True)
-	_email(alert, recipient, lang, f"{_(alert.level, lang=lang)}: {message}", body)
 	if with_todo is None:
 		with_todo = alert.level in (Level.ALERT, Level.ESCALATION) or alert.alert_type == AlertType.TRAINING
-	if not with_todo:
-		return
-	todo = frappe.get_doc(
-		{
-			"doctype": "ToDo",
-			"allocated_to": recipient,
-			"assigned_by": "Administrator",
-			"description": body + f'<p><a href="{get_url_to_form(ALERT, alert.name)}">{alert.name}</a></p>',
-			"reference_type": alert.reference_doctype or ALERT,
-			"reference_name": alert.reference_name or alert.name,
-			"priority": "High" if alert.level == Level.ESCALATION else "Medium",
-			"date": frappe.utils.getdate(alert.escalate_on) if alert.escalate_on else None,
-		}
-	).insert(ignore_permissions=True)
-	alert.db_set("todo", todo.name, update_modified=False)
+	if with_todo:
+		todo = frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"allocated_to": recipient,
+				"assigned_by": "Administrator",
+				"description": body
+				+ f'<p><a href="{get_url_to_form(ALERT, alert.name)}">{alert.name}</a></p>',
+				"reference_type": alert.reference_doctype or ALERT,
+				"reference_name": alert.reference_name or alert.name,
+				"priority": "High" if alert.level == Level.ESCALATION else "Medium",
+				"date": frappe.utils.getdate(alert.escalate_on) if alert.escalate_on else None,
+			}
+		).insert(ignore_permissions=True)
+		alert.db_set("todo", todo.name, update_modified=False)
+	try:
+		_email(alert, recipient, lang, f"{_(alert.level, lang=lang)}: {message}", body)
+	except Exception:
+		alert.log_error("Sales Process Alert email could not be queued")
 
 
 def _email(alert, recipient: str, lang: str, subject: str, body: str):
@@ -271,17 +275,14 @@ def _email(alert, recipient: str, lang: str, subject: str, body: str):
 	if not EmailAccount.find_outgoing(match_by_doctype=ALERT, _raise_error=False):
 		return
 	link = get_url_to_form(ALERT, alert.name)
-	try:
-		frappe.sendmail(
-			recipients=[email],
-			subject=frappe.utils.strip_html(subject),
-			message=body + f'<p><a href="{link}">{_("Open the alert", lang=lang)}</a></p>',
-			reference_doctype=ALERT,
-			reference_name=alert.name,
-			now=False,
-		)
-	except frappe.OutgoingEmailError:
-		alert.log_error("Sales Process Alert email could not be queued")
+	frappe.sendmail(
+		recipients=[email],
+		subject=frappe.utils.strip_html(subject),
+		message=body + f'<p><a href="{link}">{_("Open the alert", lang=lang)}</a></p>',
+		reference_doctype=ALERT,
+		reference_name=alert.name,
+		now=False,
+	)
 
 
 # acting

@@ -89,6 +89,7 @@ def _row(book, deal: Deal, record, state, status: str, user: str, user_roles: se
 		else [],
 		"needs_strategy": _needs(rule, EvidenceKind.RISK_STRATEGY),
 		"risk_signal": subject_of(state.trigger_key, RISK_PREFIX),
+		"risk_label": _risk_label(state.trigger_key),
 		"suggested_strategy": _suggested_strategy(state.trigger_key) if open_ else None,
 		"attachment_label": _label(rule, EvidenceKind.ATTACHMENT),
 		"summary_label": _label(rule, EvidenceKind.SUMMARY),
@@ -136,8 +137,17 @@ def _evidence_document(deal: Deal, trigger_key: str | None) -> dict | None:
 		)
 	signal = subject_of(trigger_key, RISK_PREFIX)
 	if signal:
-		return {"doctype": "Sales Risk Signal", "name": signal, "label": _("Sales Risk Signal")}
+		strategy = frappe.db.get_value("Sales Risk Signal", signal, "strategy")
+		label = _("Sales Risk Signal") + (f" ({_(strategy)})" if strategy else "")
+		return {"doctype": "Sales Risk Signal", "name": signal, "label": label}
 	return None
+
+
+def _risk_label(trigger_key: str | None) -> str | None:
+	"""Which risk a Risk Pre-registration row is about (several can stand on one deal)."""
+	signal = subject_of(trigger_key, RISK_PREFIX)
+	risk_type = frappe.db.get_value("Sales Risk Signal", signal, "risk_type") if signal else None
+	return _(risk_type) if risk_type else None
 
 
 def _suggested_strategy(trigger_key: str | None) -> str | None:

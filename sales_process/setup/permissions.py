@@ -1,6 +1,7 @@
-"""What the app changes on ERPNext doctypes besides fields, as data: created on install and
-migrate, removed on uninstall. ERPNext v15 lets only Sales Manager read Sales Stage, so a Sales
-User sees an empty stage list and cannot move a deal; stage names are shown translated."""
+"""What the app changes on ERPNext and Frappe doctypes besides fields, as data: created on install
+and migrate, removed on uninstall. ERPNext v15 lets only Sales Manager read Sales Stage, so a Sales
+User sees an empty stage list and cannot move a deal; stage names are shown translated and in
+process order; the Checkpoint Record list shows enough columns for a manager."""
 
 import frappe
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
@@ -30,9 +31,14 @@ def revoke_permissions():
 
 
 PROPERTIES = (
-	# doctype, property, value, type: link fields and lists show Sales Stage names translated
+	# doctype, property, value, type: link fields and lists show Sales Stage names translated,
+	# and the list follows the process order
 	("Sales Stage", "translated_doctype", "1", "Check"),
+	("Sales Stage", "sort_field", "sp_sequence", "Data"),
+	("Sales Stage", "sort_order", "ASC", "Data"),
 )
+# the Checkpoint Record list shows rep, customer and due time beside the checkpoint and its light
+LIST_VIEWS = {"Sales Checkpoint Record": {"total_fields": "6"}}
 
 
 def set_properties():
@@ -40,6 +46,11 @@ def set_properties():
 		make_property_setter(
 			doctype, None, prop, value, property_type, for_doctype=True, validate_fields_for_doctype=False
 		)
+	for doctype, values in LIST_VIEWS.items():
+		if not frappe.db.exists("List View Settings", doctype):
+			frappe.get_doc({"doctype": "List View Settings", "name": doctype, **values}).insert(
+				ignore_permissions=True
+			)
 
 
 def unset_properties():
@@ -48,3 +59,5 @@ def unset_properties():
 			"Property Setter", {"doc_type": doctype, "property": prop, "doctype_or_field": "DocType"}
 		)
 		frappe.clear_cache(doctype=doctype)
+	for doctype in LIST_VIEWS:
+		frappe.db.delete("List View Settings", {"name": doctype})

@@ -145,7 +145,7 @@ sales_process.draw_panel = function (frm, $wrapper, panel) {
 			<div style="display: flex; justify-content: space-between; align-items: center; gap: 8px; flex-wrap: wrap">
 				<span><b><a href="/app/sales-checkpoint-record/${encodeURIComponent(row.name)}">${esc(row.checkpoint_label)}</a></b>${
 			row.competitor ? ` · ${esc(row.competitor)}` : ""
-		}${frm.doctype === "Opportunity" ? sales_process.document_link(row) : ""}</span>
+		}${row.risk_label ? ` · ${esc(row.risk_label)}` : ""}${frm.doctype === "Opportunity" ? sales_process.document_link(row) : ""}</span>
 				<span class="indicator-pill ${sales_process.INDICATORS[row.status] || "gray"}">${esc(row.status_label)}</span>
 			</div>
 			<div class="small text-muted">${sales_process.when(row)}</div>

@@ -135,6 +135,45 @@ const sales_process_visit = {
 			});
 	},
 
+	// A risk heard in the objection (a tender, no budget) waits for the rep's strategy: ask now,
+	// while the rep is still with the customer, so Risk Pre-registration is met on time.
+	ask_risk_strategies(objection) {
+		frappe.db
+			.get_list("Sales Risk Signal", {
+				filters: { detected_in_doctype: "Sales Objection", detected_in: objection, status: "Open", strategy: ["is", "not set"] },
+				fields: ["name", "risk_type", "suggested_strategy"],
+			})
+			.then((signals) => {
+				const next = () => {
+					const signal = signals.shift();
+					if (!signal) return;
+					frappe.prompt(
+						[
+							{
+								fieldname: "strategy",
+								fieldtype: "Link",
+								options: "Sales Response Strategy",
+								label: __("Response Strategy"),
+								reqd: 1,
+								default: signal.suggested_strategy,
+								description: __("Suggested for this risk; confirm it or choose another."),
+							},
+						],
+						({ strategy }) =>
+							frappe
+								.xcall("sales_process.api.choose_risk_strategy", { signal: signal.name, strategy })
+								.then(() => {
+									frappe.show_alert({ message: __("Risk Pre-registration completed"), indicator: "green" });
+									next();
+								}),
+						__("Risk heard: {0}", [__(signal.risk_type)]),
+						__("Confirm")
+					);
+				};
+				next();
+			});
+	},
+
 	check_in(frm) {
 		if (frm.is_new()) {
 			// one tap on a new visit: save it, then check in
@@ -224,6 +263,7 @@ const sales_process_visit = {
 						dialog.hide();
 						frappe.show_alert({ message: __("Objection {0} recorded", [doc.name]), indicator: "green" });
 						frm.reload_doc();
+						sales_process_visit.ask_risk_strategies(doc.name);
 					});
 			},
 		});

@@ -138,8 +138,8 @@ def _evidence_document(deal: Deal, trigger_key: str | None) -> dict | None:
 	signal = subject_of(trigger_key, RISK_PREFIX)
 	if signal:
 		strategy = frappe.db.get_value("Sales Risk Signal", signal, "strategy")
-		label = _("Sales Risk Signal") + (f" ({_(strategy)})" if strategy else "")
-		return {"doctype": "Sales Risk Signal", "name": signal, "label": label}
+		text = f"{_('Sales Risk Signal')} {signal}" + (f" ({_(strategy)})" if strategy else "")
+		return {"doctype": "Sales Risk Signal", "name": signal, "label": _("Sales Risk Signal"), "text": text}
 	return None
 
 

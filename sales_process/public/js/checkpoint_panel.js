@@ -64,7 +64,7 @@ sales_process.evidence_html = function (row) {
 	const parts = (row.evidence_files || []).map((file) => link(encodeURI(file.file), file.file_name || file.file));
 	if (row.evidence_document) {
 		const doc = row.evidence_document;
-		parts.push(link(`/app/${frappe.router.slug(doc.doctype)}/${encodeURIComponent(doc.name)}`, `${doc.label} ${doc.name}`));
+		parts.push(link(`/app/${frappe.router.slug(doc.doctype)}/${encodeURIComponent(doc.name)}`, doc.text || `${doc.label} ${doc.name}`));
 	} else if (row.status === "Completed" && row.evidence_note) {
 		parts.push(esc(row.evidence_note));
 	}

@@ -275,41 +275,58 @@ sales_process.complete_dialog = function (frm, row) {
 	dialog.show();
 };
 
-// Decision Chain Mapping: one contact per missing role (the role is the field's label) and the minutes —
-// plain fields, so a phone shows them one under the other.
+// Decision Chain Mapping: one person per missing role (the role is the field's label) and the minutes —
+// plain fields, so a phone shows them one under the other. A person is picked from the customer's
+// contacts or typed by name (someone not yet a contact), without leaving the dialog.
 sales_process.decision_chain_dialog = function (frm, row, deal) {
-	const party = frm.doctype === "Opportunity" ? { link_doctype: frm.doc.opportunity_from, link_name: frm.doc.party_name } : null;
-	const roles = row.missing_roles.length ? row.missing_roles : [];
-	const fields = roles.map((role, index) => ({
-		fieldname: `person_${index}`,
-		fieldtype: "Link",
-		options: "Contact",
-		label: __(role),
-		reqd: 1,
-		description: index === 0 ? __("Pick the customer's contact for each role (or create one).") : "",
-		get_query: () => (party ? { query: "frappe.contacts.doctype.contact.contact.contact_query", filters: party } : {}),
-	}));
-	if (row.needs_attachment) fields.push(sales_process.attachment_field(row, __("Meeting minutes")));
-	if (!fields.length) {
-		fields.push({ fieldname: "info", fieldtype: "HTML", options: `<p>${__("Every role is marked. Complete to check the rest.")}</p>` });
-	}
-	const dialog = new frappe.ui.Dialog({
-		title: row.checkpoint_label,
-		fields,
-		primary_action_label: __("Complete"),
-		primary_action(values) {
-			const people = roles.map((role, index) => ({ role, contact: values[`person_${index}`] })).filter((p) => p.contact);
-			frappe.call({
-				method: "sales_process.api.complete_checkpoint",
-				args: { record: row.name, attachment: values.attachment, decision_makers: people },
-				freeze: true,
-				callback: () => sales_process.after_completion(frm, dialog),
-			});
-		},
+	const party = frm.doctype === "Opportunity" ? frm.doc.party_name : null;
+	const contacts = party
+		? frappe.db.get_list("Contact", {
+				filters: [["Dynamic Link", "link_name", "=", party]],
+				fields: ["name", "full_name"],
+				limit: 50,
+		  })
+		: Promise.resolve([]);
+	contacts.then((people) => {
+		const options = people.map((person) => ({ value: person.name, label: person.full_name || person.name }));
+		const roles = row.missing_roles.length ? row.missing_roles : [];
+		const fields = roles.map((role, index) => ({
+			fieldname: `person_${index}`,
+			fieldtype: "Autocomplete",
+			options,
+			label: __(role),
+			reqd: 1,
+			description: index === 0 ? __("Pick the customer's contact, or type the person's name.") : "",
+		}));
+		if (row.needs_attachment) fields.push(sales_process.attachment_field(row, __("Meeting minutes")));
+		if (!fields.length) {
+			fields.push({ fieldname: "info", fieldtype: "HTML", options: `<p>${__("Every role is marked. Complete to check the rest.")}</p>` });
+		}
+		const known = new Set(people.map((person) => person.name));
+		const dialog = new frappe.ui.Dialog({
+			title: row.checkpoint_label,
+			fields,
+			primary_action_label: __("Complete"),
+			primary_action(values) {
+				const chain = roles
+					.map((role, index) => {
+						const value = (values[`person_${index}`] || "").trim();
+						if (!value) return null;
+						return known.has(value) ? { role, contact: value } : { role, full_name: value };
+					})
+					.filter(Boolean);
+				frappe.call({
+					method: "sales_process.api.complete_checkpoint",
+					args: { record: row.name, attachment: values.attachment, decision_makers: chain },
+					freeze: true,
+					callback: () => sales_process.after_completion(frm, dialog),
+				});
+			},
+		});
+		dialog.onhide = () => frm.reload_doc();
+		sales_process.attach_to_record(dialog, row);
+		dialog.show();
 	});
-	dialog.onhide = () => frm.reload_doc();
-	sales_process.attach_to_record(dialog, row);
-	dialog.show();
 };
 
 // Risk Pre-registration: the rep chooses (or confirms the suggested) response strategy.

@@ -85,7 +85,11 @@ const sales_process_visit = {
 					method: "sales_process.api.check_out",
 					args: { visit: frm.doc.name, ...values },
 					freeze: true,
-					callback: () => frm.reload_doc(),
+					callback: () => {
+						frm.reload_doc();
+						// the summary may have named a risk
+						sales_process_visit.ask_risk_strategies(frm.doc.reference_name);
+					},
 				}),
 			__("Check Out"),
 			__("Check Out")
@@ -135,12 +139,14 @@ const sales_process_visit = {
 			});
 	},
 
-	// A risk heard in the objection (a tender, no budget) waits for the rep's strategy: ask now,
-	// while the rep is still with the customer, so Risk Pre-registration is met on time.
-	ask_risk_strategies(objection) {
+	// A risk heard on the visit (a tender, no budget) waits for the rep's strategy: ask now, while
+	// the rep is still with the customer, so Risk Pre-registration is met on time. Every open risk
+	// of the deal without a strategy is asked, wherever it was heard (objection, summary, email).
+	ask_risk_strategies(deal) {
+		if (!deal) return;
 		frappe.db
 			.get_list("Sales Risk Signal", {
-				filters: { detected_in_doctype: "Sales Objection", detected_in: objection, status: "Open", strategy: ["is", "not set"] },
+				filters: { reference_doctype: "Opportunity", reference_name: deal, status: "Open", strategy: ["is", "not set"] },
 				fields: ["name", "risk_type", "suggested_strategy"],
 			})
 			.then((signals) => {
@@ -247,14 +253,28 @@ const sales_process_visit = {
 					description: __("Suggested from the words; change it if it is wrong."),
 				},
 				{ fieldname: "strategy", fieldtype: "Link", options: "Sales Response Strategy", label: __("Response Strategy") },
+				// a visit without a deal (the customer has several): say which one, so risks land on it
+				{
+					fieldname: "deal",
+					fieldtype: "Link",
+					options: "Opportunity",
+					label: __("Opportunity"),
+					hidden: frm.doc.reference_name ? 1 : 0,
+					description: __("The customer's deal this is about: a risk in the words is raised on it."),
+					get_query: () => ({
+						filters: { opportunity_from: frm.doc.party_type, party_name: frm.doc.party, status: ["not in", ["Lost", "Closed", "Converted"]] },
+					}),
+				},
 			],
 			primary_action_label: __("Save"),
 			primary_action(values) {
+				const deal = frm.doc.reference_name || values.deal;
+				delete values.deal;
 				frappe.db
 					.insert({
 						doctype: "Sales Objection",
 						reference_doctype: frm.doc.reference_doctype || "Opportunity",
-						reference_name: frm.doc.reference_name,
+						reference_name: deal,
 						visit: frm.doc.name,
 						source: "Visit",
 						...values,
@@ -263,7 +283,7 @@ const sales_process_visit = {
 						dialog.hide();
 						frappe.show_alert({ message: __("Objection {0} recorded", [doc.name]), indicator: "green" });
 						frm.reload_doc();
-						sales_process_visit.ask_risk_strategies(doc.name);
+						sales_process_visit.ask_risk_strategies(doc.reference_name);
 					});
 			},
 		});

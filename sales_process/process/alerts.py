@@ -173,8 +173,6 @@ class Directory:
 def raise_alert(spec: AlertSpec, now: datetime, directory: Directory | None = None) -> list[str]:
 	"""Raise the alert of `spec` once per recipient-less key; returns the names created (none if it exists)."""
 	key = alert_key(spec.subject_doctype, spec.subject_name + spec.key_suffix, spec.level)
-	if frappe.db.exists(ALERT, {"alert_key": key}):
-		return []
 	directory = directory or Directory()
 	targets = spec.recipients
 	if targets is None:
@@ -202,17 +200,67 @@ def raise_alert(spec: AlertSpec, now: datetime, directory: Directory | None = No
 			"escalate_on": _escalation_time(spec, now) if spec.level == Level.ALERT else None,
 		}
 	)
-	alert.flags.sp_system_write = True
+	# written as data, without the document lifecycle: an hour can raise thousands of alerts
+	alert.set_new_name()
+	alert.set_user_and_timestamp()
 	frappe.db.savepoint("sales_process_alert")
 	try:
-		alert.insert(ignore_permissions=True)
+		alert.db_insert()
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 		# another worker raised it a moment ago: the unique key kept it single
 		frappe.db.rollback(save_point="sales_process_alert")
 		return []
 	if recipient:
-		_notify(alert, recipient, with_todo=spec.with_todo)
+		_queue_delivery(alert.name, spec.with_todo)
 	return [alert.name]
+
+
+# delivery: notification, ToDo and email are sent by a background job once the alerts are committed
+
+
+def _queue_delivery(name: str, with_todo: bool | None):
+	if frappe.flags.in_test:
+		deliver([(name, with_todo)])
+		return
+	outbox = getattr(frappe.local, "sales_process_outbox", None)
+	if outbox is None:
+		outbox = frappe.local.sales_process_outbox = []
+		frappe.db.after_commit.add(_flush_outbox)
+		frappe.db.after_rollback.add(_drop_outbox)
+	outbox.append((name, with_todo))
+
+
+def _flush_outbox():
+	outbox = getattr(frappe.local, "sales_process_outbox", None) or []
+	frappe.local.sales_process_outbox = None
+	for start in range(0, len(outbox), DELIVERY_BATCH):
+		frappe.enqueue(
+			"sales_process.process.alerts.deliver",
+			queue="short",
+			items=outbox[start : start + DELIVERY_BATCH],
+		)
+
+
+def _drop_outbox():
+	frappe.local.sales_process_outbox = None
+
+
+DELIVERY_BATCH = 200
+
+
+def deliver(items):
+	"""Send each alert to its recipient; a failure on one is logged and the others go on."""
+	for name, with_todo in items:
+		try:
+			alert = frappe.get_doc(ALERT, name)
+			if alert.recipient:
+				_notify(alert, alert.recipient, with_todo=with_todo)
+		except Exception:
+			frappe.log_error(
+				title="Sales Process Alert could not be delivered",
+				reference_doctype=ALERT,
+				reference_name=name,
+			)
 
 
 def _escalation_time(spec: AlertSpec, now: datetime) -> datetime | None:

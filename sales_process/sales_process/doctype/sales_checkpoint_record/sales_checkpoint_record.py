@@ -98,4 +98,6 @@ class SalesCheckpointRecord(Document):
 def on_doctype_update():
 	frappe.db.add_index("Sales Checkpoint Record", ["reference_doctype", "reference_name"])
 	frappe.db.add_index("Sales Checkpoint Record", ["status", "due_on"])
+	# the hourly yellow light looks for pending records whose due-soon time has come
+	frappe.db.add_index("Sales Checkpoint Record", ["status", "due_soon_on"])
 	frappe.db.add_index("Sales Checkpoint Record", ["trigger_key"])

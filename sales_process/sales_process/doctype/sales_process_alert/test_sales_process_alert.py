@@ -384,3 +384,40 @@ class TestSalesProcessAlert(EnrolledCompanyTestCase):
 		)
 		self.assertIn(deal.name, payload["text"]["content"])
 		self.assertTrue(payload["link"].endswith(f"/app/sales-process-alert/{red.name}"))
+
+
+class TestAlertDelivery(EnrolledCompanyTestCase):
+	def test_outside_tests_delivery_waits_for_the_commit_and_goes_to_a_background_job(self):
+		from sales_process.process import alerts
+
+		make_user(REP, ["Sales User"])
+		make_user(MANAGER, ["Sales User"])
+		queued = []
+		previous = frappe.flags.in_test
+		frappe.flags.in_test = False
+		try:
+			with patch.object(
+				frappe, "enqueue", side_effect=lambda method, **kwargs: queued.append((method, kwargs))
+			):
+				names = alerts.raise_alert(
+					alerts.AlertSpec(
+						alert_type="Training",
+						level="Reminder",
+						subject_doctype="User",
+						subject_name=REP,
+						rep=REP,
+						params={"compliance": 40, "checkpoint": "Requirement Clarification"},
+						key_suffix="@delivery-test",
+						recipients=[REP],
+						with_todo=True,
+					),
+					datetime(2026, 11, 20, 9, 0),
+				)
+				self.assertFalse(frappe.db.exists("ToDo", {"allocated_to": REP, "reference_name": names[0]}))
+				alerts._flush_outbox()  # what the commit does
+		finally:
+			frappe.flags.in_test = previous
+		((method, kwargs),) = queued
+		self.assertEqual(method, "sales_process.process.alerts.deliver")
+		alerts.deliver(kwargs["items"])  # what the worker does
+		self.assertTrue(frappe.db.get_value(ALERT, names[0], "todo"))

@@ -294,6 +294,8 @@ sales_process.decision_chain_dialog = function (frm, row, deal) {
 			fieldname: `person_${index}`,
 			fieldtype: "Autocomplete",
 			options,
+			// a name typed here is kept: the person need not be a contact yet
+			ignore_validation: 1,
 			label: __(role),
 			reqd: 1,
 			description: index === 0 ? __("Pick the customer's contact, or type the person's name.") : "",

@@ -330,6 +330,25 @@ class TestSalesProcessAlert(EnrolledCompanyTestCase):
 			self.assertFalse(names & set(frappe.get_list(ALERT, pluck="name", limit=0)))
 			self.assertFalse(frappe.has_permission(ALERT, "read", next(iter(names))))
 
+	def test_the_daily_digest_tells_each_manager_in_their_language(self):
+		deal = self.waiting_deal(stage="Needs Analysis")
+		tasks.hourly(now=datetime(2026, 10, 16, 12, 0))
+		frappe.db.set_value("User", MANAGER, "language", "zh")
+		try:
+			tasks.daily_digest(now=datetime(2026, 10, 16, 18, 0))
+		finally:
+			frappe.db.set_value("User", MANAGER, "language", None)
+		queued = frappe.get_all(
+			"Email Queue",
+			filters={"reference_doctype": "User", "reference_name": MANAGER},
+			fields=["name", "message"],
+		)
+		self.assertEqual(len(queued), 1)
+		subject, body = _decoded(queued[0].message)
+		self.assertIn("销售过程摘要", subject)  # in the manager's language
+		self.assertIn("转为红灯", body)
+		self.assertIn(deal.name, body)
+
 	def test_the_message_reads_in_the_readers_language(self):
 		deal = self.waiting_deal(stage="Needs Analysis")
 		tasks.hourly(now=datetime(2026, 10, 16, 12, 0))
@@ -421,3 +440,17 @@ class TestAlertDelivery(EnrolledCompanyTestCase):
 		self.assertEqual(method, "sales_process.process.alerts.deliver")
 		alerts.deliver(kwargs["items"])  # what the worker does
 		self.assertTrue(frappe.db.get_value(ALERT, names[0], "todo"))
+
+
+def _decoded(raw: str) -> tuple[str, str]:
+	"""Subject and text of a queued email (MIME-encoded in the Email Queue)."""
+	import email
+	from email.header import decode_header, make_header
+
+	message = email.message_from_string(raw)
+	subject = str(make_header(decode_header(message["Subject"])))
+	parts = [part for part in message.walk() if part.get_content_type() in ("text/html", "text/plain")]
+	body = "".join(
+		part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8") for part in parts
+	)
+	return subject, body

@@ -95,6 +95,17 @@ class TestSalesVisitLog(EnrolledCompanyTestCase):
 		self.assertEqual(visit.review_comment, "Met the buyer at their second plant")
 		self.assertIn("1.3 km from the site (limit 500 m)", visit.flags_note)
 
+	def test_flag_reasons_read_in_each_readers_language(self):
+		frappe.set_user(OTHER)
+		visit = make_visit(self._customer_with_site())
+		api.check_in(visit.name, *FAR, accuracy=10)
+		frappe.set_user("Administrator")
+		from sales_process.process.visits import flag_text
+
+		codes = frappe.db.get_value("Sales Visit Log", visit.name, "flag_codes")
+		self.assertIn("1.3 km from the site", flag_text(codes, "en"))
+		self.assertIn("签到位置距现场 1.3 km", flag_text(codes, "zh"))
+
 	def test_a_customer_without_a_site_location_is_flagged(self):
 		visit = make_visit(self._customer_with_site(point=None))
 		api.check_in(visit.name, *NEAR, accuracy=10)

@@ -74,8 +74,19 @@ def bulk_records(
 					due - timedelta(hours=12), due - timedelta(hours=1) if status == "Completed" else None,
 				)
 			)  # fmt: skip
-		frappe.db.bulk_insert("Sales Checkpoint Record", fields, rows, ignore_duplicates=True)
+		_insert_rows("Sales Checkpoint Record", fields, rows)
 		frappe.db.commit()
+
+
+def _insert_rows(doctype: str, fields: list[str], rows: list[tuple]):
+	"""Seed rows fast: one parametrised INSERT sent by the driver in batches (frappe.db.bulk_insert
+	builds each query in Python, which takes most of an hour for ten million rows)."""
+	columns = ", ".join(f"`{field}`" for field in fields)
+	placeholders = ", ".join(["%s"] * len(fields))
+	frappe.db.sql("select 1")  # make sure the connection is open
+	frappe.db._cursor.executemany(
+		f"INSERT IGNORE INTO `tab{doctype}` ({columns}) VALUES ({placeholders})", rows
+	)
 
 
 def bulk_deals(count: int, company: str, reps: list[str], next_check: datetime, entered: datetime):

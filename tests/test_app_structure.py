@@ -1000,6 +1000,64 @@ def test_report_json_is_a_standard_report_of_this_module(path):
 
 
 # ===================================================================================
+# 4b. Workspace widgets: number cards and dashboard charts
+# ===================================================================================
+
+WIDGET_JSONS = sorted(
+	p
+	for folder in ("number_card", "dashboard_chart")
+	for p in APP_DIR.glob(f"**/{folder}/*/*.json")
+	if p.stem == p.parent.name
+)
+
+
+def whitelisted_functions(path: Path) -> set[str]:
+	"""Top-level functions decorated with `@frappe.whitelist` / `@frappe.whitelist(...)`."""
+	found = set()
+	for node in parse_python(path).body:
+		if not isinstance(node, ast.FunctionDef):
+			continue
+		for decorator in node.decorator_list:
+			target = decorator.func if isinstance(decorator, ast.Call) else decorator
+			if ast.unparse(target) in ("frappe.whitelist", "whitelist"):
+				found.add(node.name)
+	return found
+
+
+@pytest.mark.parametrize("path", params(WIDGET_JSONS, "number card / dashboard chart JSON"))
+def test_workspace_widget_json_is_standard_and_its_method_is_whitelisted(path):
+	data = read_json(path)
+	expected = "Number Card" if path.parent.parent.name == "number_card" else "Dashboard Chart"
+	problems = []
+	if data.get("doctype") != expected:
+		problems.append(f'"doctype" is {data.get("doctype")!r}, expected {expected!r}')
+	name = data.get("name")
+	if not name or scrub(name) != path.parent.name:
+		problems.append(f"name {name!r} belongs in folder {scrub(name or '')!r}, not {path.parent.name!r}")
+	if data.get("module") != MODULE_NAME or not data.get("is_standard"):
+		problems.append(f"must be a standard widget of module {MODULE_NAME!r}")
+	document_type = data.get("document_type")
+	if document_type and not doctype_exists(document_type):
+		problems.append(f"document_type {document_type!r} is neither an app nor an upstream doctype")
+	if expected == "Number Card" and not document_type:
+		# Frappe shows a card only to readers of its document_type, Custom cards included
+		problems.append("document_type is required (Frappe hides cards without one from non-System Managers)")
+	report_name = data.get("report_name")
+	if report_name and not any(scrub(report_name) == report_json.parent.name for report_json in REPORT_JSONS):
+		problems.append(f"report_name {report_name!r} is not a report of this app")
+	method = data.get("method")
+	if method:
+		problem = resolve_dotted_path(method, CALLABLE)
+		if problem:
+			problems.append(problem)
+		else:
+			module, function = method.rsplit(".", 1)
+			if function not in whitelisted_functions(module_file(module)):
+				problems.append(f"method {method!r} is not decorated with @frappe.whitelist()")
+	assert not problems, report(path, problems)
+
+
+# ===================================================================================
 # 5. patches.txt
 # ===================================================================================
 

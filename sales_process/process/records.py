@@ -210,7 +210,7 @@ def reassign_open_records(reference_doctype: str, reference_name: str, new_rep: 
 		pluck="name",
 	)
 	for name in names:
-		frappe.db.set_value(RECORD, name, "assigned_to", new_rep, update_modified=False)
+		frappe.db.set_value(RECORD, name, "assigned_to", new_rep)  # `modified` tells the compliance rollup
 		frappe.get_doc(
 			{
 				"doctype": "Comment",

@@ -3,6 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from sales_process.engine.rules import RecordStatus
+from sales_process.process import compliance_rollup
 from sales_process.process.guards import changed_fields
 
 # What the process stamps; nobody edits these by hand.
@@ -59,6 +60,7 @@ class SalesCheckpointRecord(Document):
 				frappe.PermissionError,
 				title=_("Checkpoint Closed"),
 			)
+		compliance_rollup.forget()
 
 	def guard_closed(self, allow):
 		"""Completed and waived evidence is immutable."""

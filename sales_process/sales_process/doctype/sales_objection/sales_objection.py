@@ -53,3 +53,8 @@ class SalesObjection(Document):
 			before = self.get_doc_before_save()
 			if before and before.strategy and before.strategy != self.strategy:
 				objections.refresh_strategy_stats(before.strategy)
+
+
+def on_doctype_update():
+	# Objection Analysis reads the objections raised in a period
+	frappe.db.add_index("Sales Objection", ["creation"])

@@ -1,0 +1,196 @@
+"""Objection analysis: what customers object to, how much is at stake, and which answers win.
+
+The report hands over objections already counted per objection type and deal (and per stage or
+item group when broken down), so a frame has one row per (keys…, deal) with:
+
+- objections: how many objections of that group were raised on the deal (a row with deal None
+  holds the objections raised on no deal),
+- deal_status: the deal's status now (ERPNext Opportunity status),
+- amount: the deal's amount in company currency.
+
+Value at stake = the amounts of the group's *open* deals, each deal counted once per group.
+Lost share = objections whose deal ended Lost ÷ objections raised on a deal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import pandas as pd
+
+LOST_STATUS = "Lost"
+WON_STATUS = "Converted"
+CLOSED_STATUSES = ("Lost", "Closed", "Converted")
+WON, LOST, OPEN = "Won", "Lost", "Open"
+
+SUMMARY_COLUMNS = ["objections", "deals", "value_at_stake", "on_deals", "lost_objections", "lost_share"]
+
+
+def _has_deal(deals: pd.Series) -> pd.Series:
+	return deals.notna() & deals.astype(str).ne("")
+
+
+def _share(numerator, denominator):
+	numerator = pd.Series(numerator, dtype="float64")
+	denominator = pd.Series(denominator, dtype="float64")
+	return (100.0 * numerator / denominator.where(denominator > 0)).round(1)
+
+
+def summarize(pairs: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+	"""Objections, deals, value at stake and lost share per group of `by` (all rows when empty)."""
+	by = list(by)
+	frame = pairs.copy()
+	frame["objections"] = pd.to_numeric(frame["objections"]).fillna(0).astype("int64")
+	frame["amount"] = pd.to_numeric(frame["amount"]).fillna(0.0).astype("float64")
+	with_deal = _has_deal(frame["deal"])
+	is_open = with_deal & ~frame["deal_status"].isin(CLOSED_STATUSES)
+	frame["on_deals"] = frame["objections"].where(with_deal, 0)
+	frame["lost_objections"] = frame["objections"].where(with_deal & frame["deal_status"].eq(LOST_STATUS), 0)
+	# each deal once per group, however many objections (or rows) it has there
+	first_of_deal = with_deal & ~frame.duplicated(subset=[*by, "deal"])
+	frame["deal_once"] = first_of_deal.astype("int64")
+	frame["value_at_stake"] = frame["amount"].where(first_of_deal & is_open, 0.0)
+	sums = ["objections", "deal_once", "value_at_stake", "on_deals", "lost_objections"]
+	if by:
+		table = frame.groupby(by, sort=True, dropna=False)[sums].sum().reset_index()
+	else:
+		table = frame[sums].sum().to_frame().T
+		table[["objections", "deal_once", "on_deals", "lost_objections"]] = table[
+			["objections", "deal_once", "on_deals", "lost_objections"]
+		].astype("int64")
+	table = table.rename(columns={"deal_once": "deals"})
+	table["value_at_stake"] = table["value_at_stake"].astype("float64").round(2)
+	table["lost_share"] = _share(table["lost_objections"], table["on_deals"]).to_numpy()
+	return table.reset_index(drop=True)
+
+
+def overall(pairs: pd.DataFrame) -> dict:
+	"""The whole selection: objections, deals affected, value at stake (each deal once), lost share."""
+	if pairs.empty:
+		return {"objections": 0, "deals": 0, "value_at_stake": 0.0, "lost_share": None}
+	# no grouping: a deal with objections of two types is one deal at stake
+	row = summarize(pairs, []).iloc[0]
+	return {
+		"objections": int(row["objections"]),
+		"deals": int(row["deals"]),
+		"value_at_stake": float(row["value_at_stake"]),
+		"lost_share": None if pd.isna(row["lost_share"]) else float(row["lost_share"]),
+	}
+
+
+def type_ranking(pairs: pd.DataFrame, top_n: int) -> pd.DataFrame:
+	"""Objection types ranked by count and by value at stake; the top N of either ranking.
+
+	Ranks are competition ranks (1, 2, 2, 4): ties share a rank. A type with nothing at stake is
+	not "top by value". Rows come in count order (then value, then name).
+	"""
+	table = summarize(pairs, ["objection_type"])
+	if table.empty:
+		return table.assign(rank_by_count=pd.Series(dtype="int64"), rank_by_value=pd.Series(dtype="int64"))
+	table["rank_by_count"] = table["objections"].rank(method="min", ascending=False).astype("int64")
+	table["rank_by_value"] = table["value_at_stake"].rank(method="min", ascending=False).astype("int64")
+	top_n = max(int(top_n or 0), 1)
+	keep = (table["rank_by_count"] <= top_n) | (
+		(table["value_at_stake"] > 0) & (table["rank_by_value"] <= top_n)
+	)
+	table = table[keep]
+	table = table.assign(_name=table["objection_type"].fillna("").astype(str))
+	table = table.sort_values(
+		["rank_by_count", "rank_by_value", "_name"], ascending=[True, True, True], kind="stable"
+	)
+	return table.drop(columns="_name").reset_index(drop=True)
+
+
+def top_types(pairs: pd.DataFrame, top_n: int) -> list:
+	"""The N most frequent objection types (count order, value breaking ties)."""
+	ranking = type_ranking(pairs, top_n)
+	return ranking.loc[ranking["rank_by_count"] <= max(int(top_n or 0), 1), "objection_type"].tolist()
+
+
+def months_between(start: date, end: date) -> list[str]:
+	"""Every month of the period as "YYYY-MM", both ends included."""
+	months, year, month = [], start.year, start.month
+	while (year, month) <= (end.year, end.month):
+		months.append(f"{year:04d}-{month:02d}")
+		year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+	return months
+
+
+def matrix(
+	counts: pd.DataFrame, row: str, column: str, columns: Iterable, rows: Iterable | None = None
+) -> pd.DataFrame:
+	"""`counts` (row, column, objections) as a row × column table of objections with a total.
+
+	Every column of `columns` appears (in that order, zero when empty); values of `column` not in
+	it are summed into the total only. `rows` fixes the rows and their order (default: all, by
+	total descending).
+	"""
+	columns = list(columns)
+	frame = counts.copy()
+	# a missing key (no type, no stage) is a row or column of its own, named ""
+	frame[[row, column]] = frame[[row, column]].fillna("")
+	frame["objections"] = pd.to_numeric(frame["objections"]).fillna(0).astype("int64")
+	totals = frame.groupby(row, dropna=False)["objections"].sum()
+	table = frame.pivot_table(
+		index=row, columns=column, values="objections", aggfunc="sum", fill_value=0, dropna=False
+	)
+	table = table.reindex(columns=columns, fill_value=0)
+	table["total"] = totals
+	if rows is None:
+		table = table.sort_values("total", ascending=False, kind="stable")
+	else:
+		table = table.reindex(list(rows), fill_value=0)
+	table = table.fillna(0).astype("int64")
+	table.columns.name = None
+	return table.reset_index()
+
+
+def outcome(status: str | None, has_sales_order: bool) -> str:
+	"""Won when converted or a submitted Sales Order came from the deal; Lost/Closed lost; else open."""
+	if status == WON_STATUS or has_sales_order:
+		return WON
+	if status in ("Lost", "Closed"):
+		return LOST
+	return OPEN
+
+
+def strategy_table(uses: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+	"""Each response strategy's uses (distinct deals) and win rate after use, beside its stored figures.
+
+	`uses` has strategy, deal, outcome (Won / Lost / Open) — one row per use, duplicates allowed;
+	`stored` has strategy, times_used, times_won, win_rate (the strategy document). Strategies of
+	either frame appear; rows are in order of deals used, then name.
+	"""
+	frame = uses[_has_deal(uses["deal"]) & uses["strategy"].notna()].drop_duplicates(["strategy", "deal"])
+	counted = pd.DataFrame(
+		{
+			"strategy": frame["strategy"],
+			"deals_used": 1,
+			"deals_won": frame["outcome"].eq(WON).astype("int64"),
+			"deals_lost": frame["outcome"].eq(LOST).astype("int64"),
+			"still_open": frame["outcome"].eq(OPEN).astype("int64"),
+		}
+	)
+	table = counted.groupby("strategy", sort=True).sum()
+	stored = stored.set_index("strategy")[["times_used", "times_won", "win_rate"]]
+	table = table.join(stored, how="outer")
+	for column in ("deals_used", "deals_won", "deals_lost", "still_open", "times_used", "times_won"):
+		table[column] = pd.to_numeric(table[column]).fillna(0).astype("int64")
+	table["win_rate"] = pd.to_numeric(table["win_rate"]).fillna(0.0)
+	table = table.rename(
+		columns={
+			"times_used": "stored_times_used",
+			"times_won": "stored_times_won",
+			"win_rate": "stored_win_rate",
+		}
+	)
+	table["win_rate"] = _share(table["deals_won"], table["deals_used"]).to_numpy()
+	table["decided_win_rate"] = _share(
+		table["deals_won"], table["deals_won"] + table["deals_lost"]
+	).to_numpy()
+	table.index.name = "strategy"
+	table = table.reset_index().sort_values(
+		["deals_used", "strategy"], ascending=[False, True], kind="stable"
+	)
+	return table.reset_index(drop=True)

@@ -1,0 +1,69 @@
+// Per rep: are visits real, and do they move deals within N days?
+frappe.query_reports["Visit Effectiveness"] = {
+	filters: [
+		{
+			fieldname: "company",
+			label: __("Company"),
+			fieldtype: "Link",
+			options: "Company",
+			default: frappe.defaults.get_user_default("Company"),
+		},
+		{
+			fieldname: "from_date",
+			label: __("From Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.add_months(frappe.datetime.month_start(), -2),
+			reqd: 1,
+		},
+		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today(), reqd: 1 },
+		{ fieldname: "sales_person", label: __("Sales Person"), fieldtype: "Link", options: "Sales Person" },
+		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
+		{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },
+		{ fieldname: "follow_days", label: __("Follow-up Days"), fieldtype: "Int", default: 7 },
+	],
+
+	formatter(value, row, column, data, default_formatter) {
+		const formatted = default_formatter(value, row, column, data);
+		if (!data || !data.rep) return formatted;
+		const visits = (extra) => visit_list_url(data.rep, extra);
+		if (column.fieldname === "rep") {
+			return `<a href="${visits({})}" title="${__("Open this rep's visits")}">${frappe.utils.escape_html(data.rep)}</a>`;
+		}
+		if (column.fieldname === "visits" && value) {
+			return `<a href="${visits({})}">${formatted}</a>`;
+		}
+		if (column.fieldname === "flagged" && value) {
+			return `<a href="${visits({ needs_review: 1 })}" style="color: var(--red-600)">${formatted}</a>`;
+		}
+		if (column.fieldname === "pass_rate" && value !== null && value !== undefined) {
+			return coloured(formatted, value >= 90 ? "green" : value >= 75 ? "orange" : "red");
+		}
+		if (
+			(column.fieldname === "moved_nothing_share" || column.fieldname === "inside_moved_nothing_share") &&
+			value !== null &&
+			value !== undefined
+		) {
+			return coloured(formatted, value <= 30 ? "green" : value <= 50 ? "orange" : "red");
+		}
+		return formatted;
+	},
+};
+
+function coloured(html, colour) {
+	return `<span style="color: var(--${colour}-600)">${html}</span>`;
+}
+
+function visit_list_url(rep, extra) {
+	const period = JSON.stringify([
+		"Between",
+		[frappe.query_report.get_filter_value("from_date"), frappe.query_report.get_filter_value("to_date")],
+	]);
+	return `/app/sales-visit-log?${query_string({ rep, check_in_time: period, ...extra })}`;
+}
+
+// encodeURIComponent, not URLSearchParams: the desk's router reads "+" as a plus, not a space
+function query_string(params) {
+	return Object.entries(params)
+		.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+		.join("&");
+}

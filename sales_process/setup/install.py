@@ -15,6 +15,7 @@ from sales_process.engine.stages import (
 )
 from sales_process.setup.custom_fields import CUSTOM_FIELDS
 from sales_process.setup.default_checkpoints import DEFAULT_CHECKPOINTS
+from sales_process.setup.indexes import add_report_indexes
 from sales_process.setup.permissions import (
 	grant_permissions,
 	revoke_permissions,
@@ -36,6 +37,7 @@ def after_install():
 	make_default_objections()
 	enroll_existing_companies()
 	backfill_stage_logs()
+	add_report_indexes()
 
 
 def after_migrate():
@@ -45,6 +47,7 @@ def after_migrate():
 	grant_permissions()
 	set_properties()
 	make_alert_webhook()
+	add_report_indexes()
 
 
 def before_uninstall():

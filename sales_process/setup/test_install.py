@@ -50,3 +50,21 @@ class TestInstall(SalesProcessTestCase):
 		self.assertEqual(
 			frappe.db.count("Custom Field", {"dt": "Opportunity", "fieldname": "sp_decision_makers"}), 1
 		)
+
+	def test_migrate_adds_the_indexes_the_reports_need(self):
+		from sales_process.setup.indexes import INDEXES
+
+		install.after_migrate()
+		for doctype, indexes in INDEXES.items():
+			for columns in indexes:
+				rows = frappe.db.sql(
+					f"show index from `tab{doctype}` where Column_name = %s and Seq_in_index = 1", columns[0]
+				)
+				self.assertTrue(rows, f"{doctype}: no index starting with {columns[0]}")
+
+	def test_migrate_adds_the_app_doctypes_indexes_on_existing_sites(self):
+		frappe.db.sql_ddl("alter table `tabSales Objection` drop index if exists creation_index")
+		install.after_migrate()
+		self.assertTrue(
+			frappe.db.sql("show index from `tabSales Objection` where Key_name = 'creation_index'")
+		)

@@ -1,0 +1,30 @@
+"""Indexes the reports need, added on install and on every migrate (`add_index` does nothing
+when the index exists).
+
+ERPNext's tables get theirs here. The app's own doctypes declare theirs in
+`on_doctype_update`, which Frappe runs only when a doctype is synced; a new index in a new
+version would otherwise miss every existing site, so migrate runs them all again. The
+indexes on ERPNext's tables stay after an uninstall: they change no behaviour."""
+
+from __future__ import annotations
+
+import frappe
+
+INDEXES = {
+	# history of a company's deals by creation (Target Back-calculation, Funnel Health)
+	"Opportunity": [["company", "creation"], ["company", "status"]],
+	# quotations of a deal (Target Back-calculation, purchase-history checks)
+	"Quotation": [["opportunity"]],
+}
+
+
+def add_report_indexes():
+	for doctype, indexes in INDEXES.items():
+		for columns in indexes:
+			frappe.db.add_index(doctype, columns)
+	for doctype in frappe.get_all("DocType", filters={"module": "Sales Process", "istable": 0}, pluck="name"):
+		controller = frappe.get_module(
+			f"sales_process.sales_process.doctype.{frappe.scrub(doctype)}.{frappe.scrub(doctype)}"
+		)
+		if hasattr(controller, "on_doctype_update"):
+			controller.on_doctype_update()

@@ -1,5 +1,6 @@
 """Visit effectiveness maths on small hand-checked frames and on generated data."""
 
+import random
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -8,10 +9,11 @@ import pytest
 
 from sales_process.engine.visits_report import (
 	COUNT_COLUMNS,
+	PROGRESS_HORIZON_DAYS,
 	advancing_moves,
 	count_per_rep,
-	counts_from_groups,
 	effectiveness_table,
+	first_progress,
 	followed_within,
 	is_advance,
 	median_minutes,
@@ -228,15 +230,29 @@ def test_generated_data_matches_a_plain_python_loop():
 	)
 
 
-def test_counts_from_sql_groups_equal_the_per_visit_counts():
-	flags = example_flags()
-	flags["recent"] = flags["window_open"]  # in the example only the open window is recent
-	groups = (
-		flags.assign(visits=1)
-		.groupby(["rep", "inside", "recent", "moved"], as_index=False)[
-			["visits", "with_result", "flagged", "without_deal"]
-		]
-		.sum()
+def test_the_stored_first_progress_answers_every_window_up_to_the_horizon():
+	"""Storing only the first progress after check-in (up to 90 days) loses no answer the report asks."""
+	rng = random.Random(11)
+	start = datetime(2026, 1, 1)
+	deals = [f"D{i}" for i in range(40)] + [None]
+	visit_frame = pd.DataFrame(
+		{
+			"deal": [rng.choice(deals) for _ in range(600)],
+			"check_in_time": [start + timedelta(hours=rng.randrange(24 * 200)) for _ in range(600)],
+		}
 	)
-	assert counts_from_groups(groups).to_dict("records") == count_per_rep(flags).to_dict("records")
-	assert counts_from_groups(groups.iloc[0:0]).empty
+	progress = pd.DataFrame(
+		{
+			"deal": [rng.choice(deals[:-1]) for _ in range(150)],
+			"happened_on": [start + timedelta(hours=rng.randrange(24 * 300)) for _ in range(150)],
+		}
+	)
+	stored = first_progress(visit_frame, progress)
+	check_in = pd.to_datetime(visit_frame["check_in_time"])
+	assert stored.notna().any() and stored.isna().any()
+	assert ((stored > check_in) & (stored <= check_in + timedelta(days=PROGRESS_HORIZON_DAYS)))[
+		stored.notna()
+	].all()
+	for days in (1, 7, 30, PROGRESS_HORIZON_DAYS):
+		from_stored = (stored <= check_in + timedelta(days=days)).fillna(False)
+		assert from_stored.tolist() == followed_within(visit_frame, progress, days).tolist(), days

@@ -9,8 +9,9 @@ it is neither moved nor "moved nothing" until its N days are over, so a period e
 not read as a run of useless visits. A visit without a deal cannot be followed: it moved nothing
 (at once).
 
-The report counts these per rep in SQL at scale; `visit_flags` + `count_per_rep` are the same
-rules over frames (tests, and small data), and `effectiveness_table` turns counts into rates.
+The report counts these per rep in SQL at scale, from the first progress stored on each visit
+(Sales Visit Log.progressed_on); `visit_flags` + `count_per_rep` are the same rules over frames
+(tests, and small data), and `effectiveness_table` turns counts into rates.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import pandas as pd
 
 INSIDE = "Inside"
 WON_STATUS = "Converted"
+# A visit's progress is stored when it happens (Sales Visit Log.progressed_on) only for visits
+# checked in at most this many days before: the longest follow-up window the report offers.
+PROGRESS_HORIZON_DAYS = 90
 
 COUNT_COLUMNS = [
 	"visits",
@@ -66,13 +70,16 @@ def is_advance(
 	return after > before
 
 
-def followed_within(visits: pd.DataFrame, progress: pd.DataFrame, days: int) -> pd.Series:
-	"""For each visit: did its deal progress within `days` after check-in?
+def first_progress(
+	visits: pd.DataFrame, progress: pd.DataFrame, horizon_days: int = PROGRESS_HORIZON_DAYS
+) -> pd.Series:
+	"""For each visit: the first progress of its deal after check-in, at most `horizon_days` later.
 
-	`visits` has columns deal, check_in_time; `progress` has deal, happened_on (advances, wins and
-	completed checkpoints only). Returns a boolean Series aligned with `visits`.
+	What the server stores as Sales Visit Log.progressed_on. `visits` has columns deal,
+	check_in_time; `progress` has deal, happened_on (advances, wins and completed checkpoints
+	only). Returns a datetime Series aligned with `visits` (NaT: nothing followed).
 	"""
-	result = pd.Series(False, index=visits.index)
+	result = pd.Series(pd.NaT, index=visits.index, dtype="datetime64[ns]")
 	if visits.empty or progress.empty:
 		return result
 	left = pd.DataFrame(
@@ -103,10 +110,15 @@ def followed_within(visits: pd.DataFrame, progress: pd.DataFrame, days: int) -> 
 		allow_exact_matches=False,
 	)
 	within = nearest["happened_on"].notna() & (
-		nearest["happened_on"] <= nearest["check_in_time"] + pd.Timedelta(days=days)
+		nearest["happened_on"] <= nearest["check_in_time"] + pd.Timedelta(days=horizon_days)
 	)
-	result.iloc[nearest.loc[within, "row"].to_numpy()] = True
+	result.iloc[nearest.loc[within, "row"].to_numpy()] = nearest.loc[within, "happened_on"].to_numpy()
 	return result
+
+
+def followed_within(visits: pd.DataFrame, progress: pd.DataFrame, days: int) -> pd.Series:
+	"""For each visit: did its deal progress within `days` after check-in? (boolean Series)"""
+	return first_progress(visits, progress, days).notna()
 
 
 def visit_flags(
@@ -174,37 +186,6 @@ def count_per_rep(flags: pd.DataFrame) -> pd.DataFrame:
 	)
 	if counts.empty:
 		return pd.DataFrame(columns=["rep", *COUNT_COLUMNS])
-	return counts.groupby("rep", sort=True).sum().astype("int64").reset_index()
-
-
-def counts_from_groups(groups: pd.DataFrame) -> pd.DataFrame:
-	"""Per-rep counts from SQL groups.
-
-	The database evaluates the follow-up test once per visit by grouping on it: `groups` has one
-	row per (rep, inside, recent, moved) with visits, with_result, flagged, without_deal summed.
-	`recent` means the visit is on a deal and its window has not ended yet.
-	"""
-	if groups.empty:
-		return pd.DataFrame(columns=["rep", *COUNT_COLUMNS])
-	frame = groups.copy()
-	for column in ("inside", "recent", "moved"):
-		frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(bool)
-	visits = pd.to_numeric(frame["visits"]).fillna(0).astype("int64")
-	open_window = frame["recent"] & ~frame["moved"]
-	counts = pd.DataFrame(
-		{
-			"rep": frame["rep"],
-			"visits": visits,
-			"with_result": pd.to_numeric(frame["with_result"]).fillna(0).astype("int64"),
-			"inside": visits.where(frame["inside"], 0),
-			"flagged": pd.to_numeric(frame["flagged"]).fillna(0).astype("int64"),
-			"without_deal": pd.to_numeric(frame["without_deal"]).fillna(0).astype("int64"),
-			"moved": visits.where(frame["moved"], 0),
-			"window_open": visits.where(open_window, 0),
-			"inside_moved": visits.where(frame["inside"] & frame["moved"], 0),
-			"inside_window_open": visits.where(frame["inside"] & open_window, 0),
-		}
-	)
 	return counts.groupby("rep", sort=True).sum().astype("int64").reset_index()
 
 

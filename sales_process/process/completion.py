@@ -11,7 +11,7 @@ from frappe.utils import cint, get_datetime, now_datetime
 from sales_process.engine.alerts import Acted
 from sales_process.engine.matching import MatchResult
 from sales_process.engine.rules import RecordStatus
-from sales_process.process import alerts, evidence
+from sales_process.process import alerts, evidence, visits
 from sales_process.process import rule_book as book_module
 from sales_process.process.deals import Deal
 from sales_process.process.records import RECORD, update_deal_compliance
@@ -140,6 +140,9 @@ def _close(record, status: str, note: str | None = None, light: bool = False):
 	if note:
 		record.evidence_note = note
 	_save_closed(record, light=light)
+	if status == RecordStatus.COMPLETED:
+		# a completed checkpoint is progress for the visits on the deal before it
+		visits.mark_progress(record.reference_doctype, record.reference_name, record.completed_on)
 
 
 def _save_closed(record, light: bool = False):

@@ -7,6 +7,9 @@ from frappe.query_builder import Order
 from frappe.utils import now_datetime
 
 from sales_process.engine.stages import Position, has_moved, seconds_between
+from sales_process.engine.visits_report import is_advance
+from sales_process.process import visits
+from sales_process.process.rule_book import stage_order
 
 __all__ = ["LOG", "Position", "last_position", "log_position"]
 
@@ -83,4 +86,11 @@ def log_position(
 	row.set_new_name()
 	row.set_user_and_timestamp()
 	row.db_insert()
+	mark_visits_if_progress(row)
 	return row
+
+
+def mark_visits_if_progress(row) -> None:
+	"""A move to a later stage (by the stages' order) or a win is progress for the visits before it."""
+	if is_advance(row.from_stage, row.to_stage, row.from_status, row.to_status, stage_order()):
+		visits.mark_progress(row.reference_doctype, row.reference_name, row.changed_on)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import flt, format_datetime, get_system_timezone, now_datetime, time_diff_in_seconds
+from frappe.utils import (
+	flt,
+	format_datetime,
+	get_datetime,
+	get_system_timezone,
+	now_datetime,
+	time_diff_in_seconds,
+)
 
 from sales_process.engine import geo
+from sales_process.engine.visits_report import PROGRESS_HORIZON_DAYS
 from sales_process.engine.watermark import ImageTooLarge, NotAnImage, sha256, stamp
 from sales_process.process.settings import allows_self_approval, get_settings
 
@@ -371,6 +380,31 @@ def _user_agent() -> str:
 def _system_save(visit):
 	visit.flags.sp_system_write = True
 	visit.save(ignore_permissions=True)
+
+
+def mark_progress(reference_doctype: str, reference_name: str, at) -> None:
+	"""The deal progressed at `at`: stamp it on its visits checked in before and not yet followed.
+
+	Only the first progress after a check-in counts, so a visit already stamped keeps its time.
+	Visits checked in more than PROGRESS_HORIZON_DAYS before are beyond any follow-up window the
+	Visit Effectiveness report offers and are left alone (the update stays on a few rows).
+	"""
+	if not (reference_doctype and reference_name and at):
+		return
+	at = get_datetime(at)
+	visit = frappe.qb.DocType(VISIT)
+	(
+		frappe.qb.update(visit)
+		.set(visit.progressed_on, at)
+		.where(
+			(visit.reference_name == reference_name)
+			& (visit.reference_doctype == reference_doctype)
+			& (visit.check_in_time < at)
+			& (visit.check_in_time >= at - timedelta(days=PROGRESS_HORIZON_DAYS))
+			& visit.progressed_on.isnull()
+		)
+		.run()
+	)
 
 
 def defaults_for(party_type: str, party: str) -> dict:

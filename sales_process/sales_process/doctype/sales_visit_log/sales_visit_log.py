@@ -34,6 +34,11 @@ STAMPED_FIELDS = (
 	"photo_sha256",
 )
 
+# Written by the server when the visit's deal progresses (process.visits.mark_progress), after the
+# visit was checked in: a form open since then still holds the old value, so a save keeps the stored
+# one instead of refusing.
+SERVER_KEPT_FIELDS = ("progressed_on",)
+
 
 VISITED_FIELDS = ("party_type", "party", "address", "reference_doctype", "reference_name")
 
@@ -52,13 +57,15 @@ class SalesVisitLog(Document):
 		if self.is_new():
 			# the visit belongs to whoever logs it; check-in data comes only from the server
 			self.rep = frappe.session.user
-			for fieldname in STAMPED_FIELDS[1:]:
+			for fieldname in (*STAMPED_FIELDS[1:], *SERVER_KEPT_FIELDS):
 				self.set(fieldname, None)
 			self.status = "Planned"
 			self.validate_opportunity()
 			require_write_on_deal(self)
 			return
 		before = self.get_doc_before_save()
+		for fieldname in SERVER_KEPT_FIELDS if before else ():
+			self.set(fieldname, before.get(fieldname))
 		changed = changed_fields(self, before, STAMPED_FIELDS)
 		if changed:
 			frappe.throw(
@@ -125,9 +132,13 @@ VISIT_REPORT_COLUMNS = [
 	"reference_name",
 	"status",
 	"duration",
+	"progressed_on",
 ]
+# named anew when its columns change: add_index keeps an index whose name already exists
+VISIT_REPORT_INDEX = "visit_progress_report_index"
+FORMER_VISIT_REPORT_INDEXES = ("visit_report_index",)
 
 
 def on_doctype_update():
 	frappe.db.add_index("Sales Visit Log", ["rep", "check_in_time"])
-	frappe.db.add_index("Sales Visit Log", VISIT_REPORT_COLUMNS, "visit_report_index")
+	frappe.db.add_index("Sales Visit Log", VISIT_REPORT_COLUMNS, VISIT_REPORT_INDEX)

@@ -1,12 +1,14 @@
 import hashlib
+from datetime import timedelta
 
 import frappe
-from frappe.utils import add_to_date, now_datetime
+from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from sales_process import api
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	as_user,
+	attach_file,
 	jpeg_bytes,
 	make_customer,
 	make_opportunity,
@@ -15,6 +17,7 @@ from sales_process.testing import (
 	make_visit,
 	minimal_pdf,
 	records,
+	rest_put,
 	upload_to,
 )
 
@@ -323,3 +326,101 @@ class TestSalesVisitLog(EnrolledCompanyTestCase):
 		self.assertTrue(
 			{own.name, other.name} <= set(frappe.get_list("Sales Visit Log", pluck="name", limit=0))
 		)
+
+	# the deal's progress after a visit is stamped on the visit when it happens (Visit Effectiveness)
+
+	def _checked_in(self, customer, opportunity, hours_ago):
+		with as_user(REP):
+			visit = make_visit(customer, opportunity)
+			api.check_in(visit.name, *NEAR, accuracy=10)
+		frappe.db.set_value(
+			"Sales Visit Log",
+			visit.name,
+			"check_in_time",
+			add_to_date(now_datetime(), hours=-hours_ago),
+			update_modified=False,
+		)
+		return visit.name
+
+	def _progressed_on(self, *visits):
+		return [frappe.db.get_value("Sales Visit Log", name, "progressed_on") for name in visits]
+
+	def test_a_stage_advance_marks_that_deals_earlier_visits_once(self):
+		customer = self._customer_with_site()
+		deal = make_opportunity(self.company, customer, opportunity_owner=REP)
+		other_deal = make_opportunity(self.company, customer, opportunity_owner=REP)
+		earlier = self._checked_in(customer, deal.name, hours_ago=5)
+		on_other_deal = self._checked_in(customer, other_deal.name, hours_ago=4)
+		deal.reload()
+		deal.sales_stage = "Qualification"
+		deal.save()
+		advanced_on = get_datetime(
+			frappe.db.get_value(
+				"Sales Stage Log", {"reference_name": deal.name, "to_stage": "Qualification"}, "changed_on"
+			)
+		)
+		after = self._checked_in(customer, deal.name, hours_ago=0)  # after the move: nothing yet
+		self.assertEqual(self._progressed_on(earlier, on_other_deal, after), [advanced_on, None, None])
+
+		# a later advance neither overwrites the first nor reaches back past a visit's check-in
+		frappe.db.set_value(
+			"Sales Visit Log", after, "check_in_time", advanced_on + timedelta(milliseconds=1)
+		)
+		deal.reload()
+		deal.sales_stage = "Prospecting"  # backwards: not progress
+		deal.save()
+		self.assertEqual(self._progressed_on(earlier, after), [advanced_on, None])
+		deal.reload()
+		deal.sales_stage = "Qualification"
+		deal.save()
+		again = get_datetime(
+			frappe.db.get_all(
+				"Sales Stage Log",
+				filters={"reference_name": deal.name, "to_stage": "Qualification"},
+				pluck="changed_on",
+				order_by="changed_on desc",
+				limit=1,
+			)[0]
+		)
+		self.assertEqual(self._progressed_on(earlier, after, on_other_deal), [advanced_on, again, None])
+
+	def test_a_completed_checkpoint_marks_that_deals_earlier_visits(self):
+		customer = self._customer_with_site()
+		deal = make_opportunity(self.company, customer, opportunity_owner=REP)
+		other_deal = make_opportunity(self.company, customer, opportunity_owner=REP)
+		before = self._checked_in(customer, deal.name, hours_ago=3)
+		on_other_deal = self._checked_in(customer, other_deal.name, hours_ago=3)
+		(record,) = records(deal.name, "Requirement Clarification")
+		api.complete_checkpoint(record.name, summary="40 units by March", attachment=attach_file(record.name))
+		completed_on = get_datetime(
+			frappe.db.get_value("Sales Checkpoint Record", record.name, "completed_on")
+		)
+		self.assertEqual(self._progressed_on(before, on_other_deal), [completed_on, None])
+
+	def test_a_rep_cannot_write_when_the_deal_progressed(self):
+		customer = self._customer_with_site()
+		deal = make_opportunity(self.company, customer, opportunity_owner=REP)
+		visit = self._checked_in(customer, deal.name, hours_ago=2)
+		forged = add_to_date(now_datetime(), hours=-1)
+		with as_user(REP):
+			rest_put("Sales Visit Log", visit, {"progressed_on": forged, "summary": "met the buyer"})
+			doc = frappe.get_doc("Sales Visit Log", visit)
+			doc.progressed_on = forged
+			doc.save()
+			new = frappe.get_doc(
+				{
+					"doctype": "Sales Visit Log",
+					"party_type": "Customer",
+					"party": customer,
+					"progressed_on": forged,
+				}
+			).insert()
+		self.assertEqual(self._progressed_on(visit, new.name), [None, None])
+		self.assertEqual(frappe.db.get_value("Sales Visit Log", visit, "summary"), "met the buyer")
+		# what the server stamped stays through the rep's next save of an old form
+		frappe.db.set_value("Sales Visit Log", visit, "progressed_on", forged, update_modified=False)
+		with as_user(REP):
+			doc.summary = "met the buyer and the engineer"
+			doc.progressed_on = None
+			doc.save()
+		self.assertEqual(self._progressed_on(visit), [get_datetime(forged)])

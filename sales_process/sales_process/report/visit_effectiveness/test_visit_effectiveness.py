@@ -7,6 +7,7 @@ import frappe
 from frappe.desk.query_report import run
 from frappe.utils import add_days, now_datetime, today
 
+from sales_process.process import stage_log, visits
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	as_user,
@@ -110,7 +111,8 @@ class TestVisitEffectiveness(EnrolledCompanyTestCase):
 
 	@classmethod
 	def move(cls, deal, when, from_stage, to_stage, from_status="Open", to_status="Open"):
-		frappe.get_doc(
+		"""A logged move in the past; progress is stamped on the visits as log_position does."""
+		row = frappe.get_doc(
 			{
 				"doctype": "Sales Stage Log",
 				"reference_doctype": "Opportunity",
@@ -123,9 +125,11 @@ class TestVisitEffectiveness(EnrolledCompanyTestCase):
 				"to_status": to_status,
 			}
 		).insert(ignore_permissions=True)
+		stage_log.mark_visits_if_progress(row)
 
 	@classmethod
 	def complete(cls, deal, when):
+		"""A checkpoint completed in the past; progress is stamped on the visits as completion does."""
 		record = frappe.get_doc(
 			{
 				"doctype": "Sales Checkpoint Record",
@@ -142,6 +146,7 @@ class TestVisitEffectiveness(EnrolledCompanyTestCase):
 		)
 		record.flags.sp_system_write = True
 		record.insert(ignore_permissions=True)
+		visits.mark_progress("Opportunity", deal, when)
 
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -246,12 +251,12 @@ class TestVisitEffectiveness(EnrolledCompanyTestCase):
 		self.assertEqual(set(rows), {REP_A})
 		self.assertEqual((rows[REP_A]["visits"], rows[REP_A]["without_deal"]), (1, 1))
 
-	def test_visit_groups_agree_with_the_engine_over_frames(self):
-		"""The SQL follow-up test and engine.visit_flags give the same counts on the same visits."""
+	def test_stored_progress_agrees_with_the_engine_over_frames(self):
+		"""Counting stored progress in SQL and engine.visit_flags over the logs give the same counts."""
 		import pandas as pd
 
 		from sales_process.engine.visits_report import count_per_rep, visit_flags
-		from sales_process.sales_process.report.visit_effectiveness.visit_effectiveness import stage_sequences
+		from sales_process.process.rule_book import stage_order
 
 		visits = frappe.get_all(
 			"Sales Visit Log",
@@ -282,7 +287,7 @@ class TestVisitEffectiveness(EnrolledCompanyTestCase):
 			pd.DataFrame([dict(v) for v in visits]),
 			pd.DataFrame([dict(m) for m in moves]),
 			pd.DataFrame([dict(d) for d in done], columns=["deal", "completed_on"]),
-			stage_sequences(),
+			stage_order(),
 			7,
 			now_datetime(),
 		)

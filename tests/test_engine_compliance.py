@@ -3,7 +3,13 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from sales_process.engine.compliance import band, compliance_rate, compliance_table
+from sales_process.engine.compliance import (
+	band,
+	compliance_from_counts,
+	compliance_rate,
+	compliance_table,
+	subtree_totals,
+)
 from sales_process.engine.rules import RecordState, RecordStatus
 from sales_process.engine.stages import Position, has_moved, transitions_from_history
 
@@ -132,3 +138,97 @@ def test_has_moved():
 	assert has_moved(None, Position("a", "Open"))
 	assert not has_moved(Position("a", "Open"), Position("a", "Open"))
 	assert has_moved(Position("a", "Open"), Position("a", "Quotation"))
+
+
+# from counts the database has already summed
+
+
+def counts_frame(rows):
+	return pd.DataFrame(
+		rows, columns=["rep", "checkpoint", "month", "due", "completed", "on_time", "waived", "open_overdue"]
+	)
+
+
+def seed_counts():
+	"""The seed's 12 + 8 + 5 = 25 due, 22 completed, as three GROUP BY rows (one split over two months)."""
+	return counts_frame(
+		[
+			("rep-a", "Clarify", "2026-09", 7, 6, 6, 1, 1),
+			("rep-a", "Clarify", "2026-10", 5, 5, 4, 0, 0),
+			("rep-a", "Match", "2026-10", 8, 7, 5, 0, 1),
+			("rep-a", "Contract", "2026-10", 5, 4, 4, 2, 1),
+		]
+	)
+
+
+def test_seed_example_from_counts_is_88_percent():
+	(row,) = compliance_from_counts(seed_counts(), ["rep"]).to_dict("records")
+	assert (row["due"], row["completed"], row["on_time"], row["waived"], row["open_overdue"]) == (
+		25,
+		22,
+		19,
+		3,
+		3,
+	)
+	assert (row["compliance"], row["on_time_rate"], row["band"]) == (88.0, 76.0, "Good")
+
+
+def test_counts_and_records_give_the_same_table():
+	from_records = compliance_table(frame(seed_rows()), ["checkpoint"], AS_OF)
+	grouped = from_records[["checkpoint", "due", "completed", "on_time", "waived", "open_overdue"]]
+	from_counts = compliance_from_counts(grouped, ["checkpoint"])
+	pd.testing.assert_frame_equal(from_counts, from_records[from_counts.columns], check_dtype=False)
+
+
+def test_rates_are_pooled_not_averaged():
+	counts = counts_frame([("a", "x", "m", 1, 0, 0, 0, 1), ("b", "x", "m", 9, 9, 9, 0, 0)])
+	(row,) = compliance_from_counts(counts, ["checkpoint"]).to_dict("records")
+	assert row["compliance"] == 90.0  # 9 of 10, not the mean of 0 % and 100 %
+
+
+def test_counts_without_grouping_and_with_nothing_due():
+	assert compliance_from_counts(seed_counts(), []).iloc[0]["compliance"] == 88.0
+	empty = compliance_from_counts(counts_frame([]), ["rep"])
+	assert empty.empty and "band" in empty.columns
+	(row,) = compliance_from_counts(counts_frame([("a", "x", "m", 0, 0, 0, 2, 0)]), ["rep"]).to_dict(
+		"records"
+	)
+	assert pd.isna(row["compliance"]) and row["band"] is None and row["waived"] == 2
+
+
+# subtree totals over the Sales Person tree
+
+TREE = [("Director", None), ("North", "Director"), ("Ann", "North"), ("Bob", "North"), ("South", "Director")]
+MEMBERS = {"dir@x": ["Director"], "ann@x": ["Ann"], "bob@x": ["Bob"], "sue@x": ["South"]}
+
+
+def per_rep(rows):
+	return pd.DataFrame(rows, columns=["rep", "due", "completed", "on_time", "waived", "open_overdue"])
+
+
+def test_each_node_counts_its_whole_subtree_in_tree_order():
+	counts = per_rep([("ann@x", 12, 11, 10, 0, 1), ("bob@x", 8, 7, 7, 1, 1), ("sue@x", 5, 4, 4, 0, 1)])
+	table = subtree_totals(counts, "rep", TREE, MEMBERS)
+	assert table["node"].tolist() == ["Director", "North", "Ann", "Bob", "South"]
+	assert table["depth"].tolist() == [0, 1, 2, 2, 1]
+	totals = table.set_index("node")
+	assert (totals.loc["Director", "due"], totals.loc["Director", "completed"]) == (25, 22)
+	assert totals.loc["Director", "compliance"] == 88.0 and totals.loc["Director", "band"] == "Good"
+	assert (totals.loc["North", "due"], totals.loc["North", "compliance"]) == (20, 90.0)
+	assert totals.loc["South", "band"] == "Watch"
+	assert totals.loc["North", "members"] == ["ann@x", "bob@x"]
+
+
+def test_empty_subtrees_are_left_out_and_a_member_at_two_nodes_counts_once():
+	counts = per_rep([("ann@x", 4, 2, 2, 0, 2)])
+	members = {**MEMBERS, "ann@x": ["Ann", "North"]}
+	table = subtree_totals(counts, "rep", TREE, members)
+	assert table["node"].tolist() == ["Director", "North", "Ann"]
+	assert table.set_index("node").loc["North", "due"] == 4
+	everything = subtree_totals(counts, "rep", TREE, members, keep_empty=True)
+	assert len(everything) == 5 and everything.set_index("node").loc["South", "due"] == 0
+
+
+def test_a_node_whose_parent_is_outside_the_list_is_a_root():
+	table = subtree_totals(per_rep([("bob@x", 1, 1, 1, 0, 0)]), "rep", [("Bob", "North")], MEMBERS)
+	assert table[["node", "parent", "depth"]].values.tolist() == [["Bob", None, 0]]

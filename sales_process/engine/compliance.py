@@ -8,7 +8,7 @@ records are neither due nor completed: a manager decided they don't apply.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -80,10 +80,16 @@ def compliance_table(records: pd.DataFrame, by: Sequence[str], as_of: datetime) 
 		table = flags.groupby(by, sort=True, dropna=False).sum().astype("int64")
 	else:
 		table = flags.sum().to_frame().T.astype("int64")
-	table["compliance"] = _rate(table["completed"], table["due"])
-	table["on_time_rate"] = _rate(table["on_time"], table["due"])
-	table["band"] = table["compliance"].map(band)
+	table = with_rates(table)
 	return table.reset_index() if by else table.reset_index(drop=True)
+
+
+def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
+	"""Add compliance, on-time rate (both % of due, 1 decimal, NaN when nothing is due) and band."""
+	counts["compliance"] = _rate(counts["completed"], counts["due"])
+	counts["on_time_rate"] = _rate(counts["on_time"], counts["due"])
+	counts["band"] = counts["compliance"].map(band)
+	return counts
 
 
 def compliance_rate(records: Iterable[RecordState], as_of: datetime) -> float | None:
@@ -99,3 +105,83 @@ def compliance_rate(records: Iterable[RecordState], as_of: datetime) -> float | 
 	if not due:
 		return None
 	return round(100.0 * completed / due, 1)
+
+
+# from counts summed by the database (GROUP BY with SUM(CASE …), or the monthly rollup)
+
+COUNT_COLUMNS = ["due", "completed", "on_time", "waived", "open_overdue"]
+
+
+def compliance_from_counts(counts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+	"""What `compliance_table` gives, from counts already made per record group.
+
+	`counts` has the `COUNT_COLUMNS` (defined as in `compliance_table`: due = completed or past
+	due, waived and cancelled never due) and the `by` columns, possibly at a finer grain (rep ×
+	checkpoint × month …); they are summed per `by` group before the rates are taken, so a
+	rate is always total completed ÷ total due, never an average of rates.
+	"""
+	by = list(by)
+	frame = counts.reindex(columns=by + COUNT_COLUMNS).copy()
+	frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].apply(pd.to_numeric, errors="coerce").fillna(0)
+	if by:
+		table = frame.groupby(by, sort=True, dropna=False)[COUNT_COLUMNS].sum().reset_index()
+	else:
+		table = frame[COUNT_COLUMNS].sum().to_frame().T
+	table[COUNT_COLUMNS] = table[COUNT_COLUMNS].astype("int64")
+	return with_rates(table).reset_index(drop=True)
+
+
+def subtree_totals(
+	per_member: pd.DataFrame,
+	member_column: str,
+	nodes: Sequence[tuple[str, str | None]],
+	member_nodes: Mapping[str, Iterable[str]],
+	keep_empty: bool = False,
+) -> pd.DataFrame:
+	"""Totals per node of a tree (the Sales Person tree): a node counts its own members and everyone below.
+
+	`per_member` holds the `COUNT_COLUMNS` per `member_column` (a rep); `nodes` are (name, parent)
+	pairs, parents listed before their children, siblings in display order; `member_nodes` maps
+	a member to the nodes they belong to. A member is counted once per subtree even when they
+	sit at two nodes of it. Returns one row per node in tree order (depth first) with `node`,
+	`parent`, `depth`, the counts, compliance, on-time rate and band; nodes whose subtree holds
+	no counted member are left out unless `keep_empty`.
+	"""
+	names = [name for name, _parent in nodes]
+	known = set(names)
+	children: dict[str | None, list[str]] = {}
+	for name, parent in nodes:
+		children.setdefault(parent if parent in known else None, []).append(name)
+
+	own: dict[str, set[str]] = {name: set() for name in names}
+	for member, member_at in member_nodes.items():
+		for node in member_at:
+			if node in own:
+				own[node].add(member)
+
+	summed = per_member.groupby(member_column)[COUNT_COLUMNS].sum()
+	counts = dict(zip(summed.index, summed.to_numpy(dtype="int64"), strict=True))
+	rows: list[dict] = []
+
+	def visit(node: str, parent: str | None, depth: int) -> set[str]:
+		position = len(rows)
+		rows.append({"node": node, "parent": parent, "depth": depth})
+		members = set(own[node])
+		for child in children.get(node, []):
+			members |= visit(child, node, depth + 1)
+		present = sorted(member for member in members if member in counts)
+		totals = sum((counts[member] for member in present), start=[0] * len(COUNT_COLUMNS))
+		rows[position].update(
+			{column: int(total) for column, total in zip(COUNT_COLUMNS, totals, strict=True)}
+		)
+		rows[position]["members"] = present
+		return members
+
+	for root in children.get(None, []):
+		visit(root, None, 0)
+	table = pd.DataFrame(rows, columns=["node", "parent", "depth", *COUNT_COLUMNS, "members"])
+	if not keep_empty:
+		table = table[table["members"].map(len) > 0]
+	table = table.reset_index(drop=True)
+	table[COUNT_COLUMNS] = table[COUNT_COLUMNS].astype("int64")
+	return with_rates(table)

@@ -8,5 +8,5 @@ class SalesStageLog(Document):
 
 def on_doctype_update():
 	frappe.db.add_index("Sales Stage Log", ["reference_doctype", "reference_name", "changed_on"])
-	# Funnel Health finds the deals that changed stage in a period
-	frappe.db.add_index("Sales Stage Log", ["changed_on"])
+	# Funnel Health finds the deals logged in a period from this index alone
+	frappe.db.add_index("Sales Stage Log", ["changed_on", "reference_name"])

@@ -1,0 +1,131 @@
+"""Each Sales Process report on MariaDB over a large org's year (DESIGN.md §3).
+
+Targets (issue 7): a month's range ≤ 0.15 s, a whole year ≤ 0.5 s.
+
+Fill a throwaway site first with the demo command at benchmark size, e.g.
+    bench --site bench.localhost sales-process-demo --scale --reps 500 --months 12
+then, from the bench's sites folder:
+    ../env/bin/python ../apps/sales_process/benchmarks/reports.py --site bench.localhost [--runs 3]
+
+Prints the data sizes, the rollup build, and per report and range the median of `--runs`
+warm runs (after one cold run, also printed) as a Sales Manager (every rep) and, when the
+site has a Sales Person tree, as one team manager.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import time
+from datetime import date, timedelta
+
+import frappe
+from frappe.utils import add_months, get_first_day, getdate
+
+REPORTS = {
+	"Process Compliance": [{"group_by": "Rep"}, {"group_by": "Month"}],
+	"Funnel Health": [{"view": "Stages"}, {"view": "Rep × Checkpoint"}],
+	"Objection Analysis": [{"view": "Top Types"}],
+	"Visit Effectiveness": [{}],
+	"Target Back-calculation": [{"target": 100_000_000}],
+	"Alert Response Time": [{}],
+}
+TABLES = [
+	"Opportunity",
+	"Sales Checkpoint Record",
+	"Sales Stage Log",
+	"Sales Visit Log",
+	"Sales Objection",
+	"Sales Process Alert",
+	"Sales Compliance Month",
+]
+
+
+def executor(report: str):
+	module = frappe.scrub(report)
+	return importlib.import_module(f"sales_process.sales_process.report.{module}.{module}").execute
+
+
+def timed(function, runs: int):
+	started = time.perf_counter()
+	result = function()
+	cold = time.perf_counter() - started
+	warm = []
+	for _ in range(runs):
+		started = time.perf_counter()
+		function()
+		warm.append(time.perf_counter() - started)
+	return cold, statistics.median(warm), result
+
+
+def ranges(today: date) -> dict[str, tuple[date, date]]:
+	last_month = add_months(get_first_day(today), -1)
+	return {
+		"month": (last_month, get_first_day(today) - timedelta(days=1)),
+		"year": (add_months(get_first_day(today), -12), get_first_day(today) - timedelta(days=1)),
+		"year to today": (add_months(today, -12) + timedelta(days=1), today),
+	}
+
+
+def team_manager() -> str | None:
+	"""The user of a group Sales Person with the most reps below it, other than the root."""
+	groups = frappe.get_all(
+		"Sales Person",
+		filters={"is_group": 1, "parent_sales_person": ("is", "set")},
+		fields=["name", "lft", "rgt", "employee"],
+		order_by="rgt - lft desc",
+		limit=1,
+	)
+	if not groups or not groups[0].employee:
+		return None
+	return frappe.db.get_value("Employee", groups[0].employee, "user_id")
+
+
+def main(site: str, runs: int, company: str | None):
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	from sales_process.process import compliance_rollup
+
+	print(f"site {site}")
+	for table in TABLES:
+		print(f"  {table:<26} {frappe.db.count(table):>12,} rows")
+
+	started = time.perf_counter()
+	months = compliance_rollup.rebuild()
+	frappe.db.commit()
+	print(f"compliance rollup rebuilt: {months} months in {time.perf_counter() - started:.2f} s")
+
+	today = getdate()
+	manager = team_manager()
+	readers = [("Administrator", "all reps")] + ([(manager, "one team")] if manager else [])
+	print(f"{'report':<26} {'filters':<28} {'range':<14} {'reader':<10} {'cold':>8} {'warm p50':>9} rows")
+	for report, variants in REPORTS.items():
+		execute = executor(report)
+		for extra in variants:
+			for label, (from_date, to_date) in ranges(today).items():
+				filters = {"from_date": str(from_date), "to_date": str(to_date), **extra}
+				if company:
+					filters["company"] = company
+				for user, reader in readers:
+					frappe.set_user(user)
+					cold, warm, result = timed(lambda run=execute, given=filters: run(dict(given)), runs)
+					shown = ", ".join(f"{k}={v}" for k, v in extra.items())[:28]
+					print(
+						f"{report:<26} {shown:<28} {label:<14} {reader:<10} {cold:8.3f} {warm:9.3f} {len(result[1])}"
+					)
+			frappe.set_user("Administrator")
+	frappe.db.rollback()
+	frappe.destroy()
+
+
+if __name__ == "__main__":
+	parser = argparse.ArgumentParser(
+		description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+	)
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--runs", type=int, default=3)
+	parser.add_argument("--company")
+	args = parser.parse_args()
+	main(args.site, args.runs, args.company)

@@ -50,18 +50,23 @@ def _team_members(user: str) -> list[str]:
 	)
 	members = {user}
 	for node in own:
-		rows = (
-			frappe.qb.from_(sales_person)
-			.join(employee)
-			.on(sales_person.employee == employee.name)
-			.select(employee.user_id)
-			.where(
-				(sales_person.lft >= node.lft) & (sales_person.rgt <= node.rgt) & employee.user_id.isnotnull()
-			)
-			.run()
-		)
-		members.update(row[0] for row in rows)
+		members.update(subtree_users(node.lft, node.rgt))
 	return sorted(members)
+
+
+def subtree_users(lft: int, rgt: int) -> list[str]:
+	"""Users of the Sales Persons between `lft` and `rgt` of the tree (a node and everyone below it)."""
+	sales_person = frappe.qb.DocType("Sales Person")
+	employee = frappe.qb.DocType("Employee")
+	return (
+		frappe.qb.from_(sales_person)
+		.join(employee)
+		.on(sales_person.employee == employee.name)
+		.select(employee.user_id)
+		.distinct()
+		.where((sales_person.lft >= lft) & (sales_person.rgt <= rgt) & employee.user_id.isnotnull())
+		.run(pluck=True)
+	)
 
 
 def _team_condition(user: str | None, doctype: str, rep_field: str) -> str | None:

@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, get_first_day, getdate, today
 
-from sales_process.permissions import is_manager, team_members
+from sales_process.permissions import is_manager, subtree_users, team_members
 
 FINANCE_ROLES = {"Accounts User", "Accounts Manager"}
 SALES_ROLES = {"Sales User", "Sales Manager", "Sales Process Manager"}
@@ -121,21 +121,7 @@ def sales_person_users(sales_person: str) -> list[str]:
 			_("Sales Person {0} does not exist: pick one from the list.").format(frappe.bold(sales_person)),
 			title=_("Check the filters"),
 		)
-	sales_person_table = frappe.qb.DocType("Sales Person")
-	employee = frappe.qb.DocType("Employee")
-	rows = (
-		frappe.qb.from_(sales_person_table)
-		.join(employee)
-		.on(sales_person_table.employee == employee.name)
-		.select(employee.user_id)
-		.where(
-			(sales_person_table.lft >= node.lft)
-			& (sales_person_table.rgt <= node.rgt)
-			& employee.user_id.isnotnull()
-		)
-		.run()
-	)
-	return sorted({row[0] for row in rows})
+	return sorted(subtree_users(node.lft, node.rgt))
 
 
 def subtree_names(doctype: str, name: str | None) -> list[str] | None:
@@ -187,3 +173,16 @@ def common_filters(*, checkpoint: bool = False) -> list[dict]:
 	if checkpoint:
 		fields.append({"fieldname": "checkpoint", "fieldtype": "Link", "options": "Sales Checkpoint"})
 	return fields
+
+
+def readable_links(columns: list[dict]) -> list[dict]:
+	"""Link columns the reader may not read become plain text: Frappe refuses a report whose Link
+	column points at a doctype the reader cannot read (finance and Sales Checkpoint)."""
+	for column in columns:
+		doctype = column.get("options") if column.get("fieldtype") == "Link" else None
+		if doctype and not (
+			frappe.has_permission(doctype, "select") or frappe.has_permission(doctype, "read")
+		):
+			column["fieldtype"] = "Data"
+			column.pop("options")
+	return columns

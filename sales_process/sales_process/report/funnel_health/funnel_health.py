@@ -29,7 +29,7 @@ from sales_process.engine.funnel import (
 	stage_funnel,
 )
 from sales_process.process.compliance_rollup import compliance_counts
-from sales_process.process.report_scope import ReportScope, report_scope, restrict
+from sales_process.process.report_scope import ReportScope, readable_links, report_scope, restrict
 from sales_process.process.settings import setting
 
 STAGES_VIEW, MATRIX_VIEW = "Stages", "Rep × Checkpoint"
@@ -297,19 +297,6 @@ def bucket_labels() -> list[str]:
 	labels = [_("≤ 1 d"), _("1–3 d"), _("3–7 d"), _("1–2 w"), _("2–4 w"), _("> 4 w")]
 	assert len(labels) == len(DWELL_BUCKETS)
 	return labels
-
-
-def readable_links(columns: list[dict]) -> list[dict]:
-	"""Link columns the reader may not read become plain text: Frappe refuses a report whose Link
-	column points at a doctype the reader cannot read (finance and Sales Checkpoint)."""
-	for column in columns:
-		doctype = column.get("options") if column.get("fieldtype") == "Link" else None
-		if doctype and not (
-			frappe.has_permission(doctype, "select") or frappe.has_permission(doctype, "read")
-		):
-			column["fieldtype"] = "Data"
-			column.pop("options")
-	return columns
 
 
 def stages_message(scope: ReportScope, nothing: bool = False) -> str:

@@ -18,7 +18,7 @@ from frappe.utils import add_months, escape_html, now_datetime
 
 from sales_process.engine.compliance import COUNT_COLUMNS, compliance_from_counts, subtree_totals
 from sales_process.process.compliance_rollup import compliance_counts
-from sales_process.process.report_scope import ReportScope, is_finance_only, report_scope
+from sales_process.process.report_scope import ReportScope, is_finance_only, readable_links, report_scope
 
 REP, CHECKPOINT, TEAM, MONTH = "Rep", "Checkpoint", "Team", "Month"
 GROUPINGS = (REP, CHECKPOINT, TEAM, MONTH)
@@ -326,19 +326,6 @@ def columns(group_by: str) -> list[dict]:
 		{"fieldname": "on_time_rate", "label": _("On-Time Rate"), "fieldtype": "Percent", "width": 110},
 		{"fieldname": "band", "label": _("Band"), "fieldtype": "Data", "width": 90},
 	]
-
-
-def readable_links(columns: list[dict]) -> list[dict]:
-	"""Link columns the reader may not read become plain text: Frappe refuses a report whose Link
-	column points at a doctype the reader cannot read (finance and Sales Checkpoint)."""
-	for column in columns:
-		doctype = column.get("options") if column.get("fieldtype") == "Link" else None
-		if doctype and not (
-			frappe.has_permission(doctype, "select") or frappe.has_permission(doctype, "read")
-		):
-			column["fieldtype"] = "Data"
-			column.pop("options")
-	return columns
 
 
 def message(scope: ReportScope, nothing: bool = False) -> str:

@@ -28,6 +28,7 @@ from sales_process.demo import plan
 from sales_process.demo import vocabulary as words
 from sales_process.demo.company import Masters, contacts_of
 from sales_process.engine.triggers import risk_key
+from sales_process.pdf import minimal_pdf
 from sales_process.process import alert_jobs, alerts, visits
 from sales_process.process.alerts import Directory
 from sales_process.process.gates import CheckpointGateError
@@ -575,25 +576,7 @@ def _rng(step: plan.Step):
 
 
 def _pdf(text: str) -> bytes:
-	"""A small valid PDF (Frappe parses uploaded PDFs); the text is ASCII on purpose (Helvetica)."""
-	stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
-	objects = [
-		b"<< /Type /Catalog /Pages 2 0 R >>",
-		b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-		b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	]
-	out = b"%PDF-1.4\n"
-	offsets = []
-	for number, body in enumerate(objects, start=1):
-		offsets.append(len(out))
-		out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-	xref = len(out)
-	out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-	out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-	out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-	return out
+	return minimal_pdf(text)
 
 
 def _jpeg(seed: int) -> bytes:

@@ -8,7 +8,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from sales_process.engine.alerts import Level
 from sales_process.engine.rules import RecordStatus
-from sales_process.process import alert_jobs, compliance_rollup, stage_log
+from sales_process.process import alert_jobs, stage_log
 from sales_process.process.alerts import Directory
 from sales_process.process.records import RECORD, update_deal_compliance
 from sales_process.process.settings import get_settings
@@ -30,15 +30,6 @@ def hourly(now=None):
 	alert_jobs.stalled_deals(now, directory)
 	alert_jobs.wake_snoozed(now)
 	alert_jobs.escalate(now, directory)
-	refresh_compliance_rollup(now)
-
-
-def refresh_compliance_rollup(now=None):
-	"""Months whose records were written since the last run are counted again (Process Compliance)."""
-	try:
-		compliance_rollup.refresh(_now(now))
-	except Exception:
-		frappe.log_error(title="Sales Process compliance rollup refresh failed")
 
 
 def refresh_checkpoint_lights(now=None, directory=None):
@@ -62,6 +53,7 @@ def refresh_checkpoint_lights(now=None, directory=None):
 	)
 	red = frappe.qb.from_(record).select(*fields).where(turning_red).run(as_dict=True)
 	yellow = frappe.qb.from_(record).select(*fields).where(turning_yellow).run(as_dict=True)
+	# the lights change no rollup count (engine.compliance.settled_counts treats every open status alike)
 	if red:
 		frappe.qb.update(record).set(record.status, RecordStatus.OVERDUE).where(
 			record.name.isin([r.name for r in red])

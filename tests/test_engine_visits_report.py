@@ -7,17 +7,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sales_process.engine.rollup import total
 from sales_process.engine.visits_report import (
 	COUNT_COLUMNS,
 	PROGRESS_HORIZON_DAYS,
 	advancing_moves,
 	count_per_rep,
+	counts_from_rollup,
 	effectiveness_table,
 	first_progress,
 	followed_within,
 	is_advance,
+	median_from_histogram,
 	median_minutes,
+	progress_day,
 	totals,
+	visit_contribution,
 	visit_flags,
 )
 
@@ -126,7 +131,7 @@ def test_rates_per_rep():
 	durations = pd.DataFrame(
 		[("a", 600), ("a", 1800), ("a", 3000), ("b", 900), ("b", None)], columns=["rep", "duration"]
 	)
-	table = effectiveness_table(counts, durations).set_index("rep")
+	table = effectiveness_table(counts, median_minutes(durations, "rep")).set_index("rep")
 	a = table.loc["a"]
 	assert (a["visits"], a["with_result"], a["inside"], a["flagged"], a["without_deal"]) == (5, 4, 3, 2, 1)
 	assert a["pass_rate"] == 75.0  # 3 Inside ÷ 4 with a result
@@ -146,8 +151,8 @@ def test_rates_per_rep():
 def test_totals_recompute_rates_from_sums():
 	counts = count_per_rep(example_flags())
 	durations = pd.DataFrame([("a", 600), ("a", 1800), ("b", 3000)], columns=["rep", "duration"])
-	table = effectiveness_table(counts, durations)
-	total = totals(table, durations)
+	table = effectiveness_table(counts, median_minutes(durations, "rep"))
+	total = totals(table, median_minutes(durations))
 	assert (total["visits"], total["judged"], total["moved"], total["moved_nothing"]) == (8, 7, 3, 4)
 	assert isinstance(total["visits"], int)
 	assert total["moved_nothing_share"] == pytest.approx(57.1)
@@ -163,7 +168,7 @@ def test_seed_43_percent_of_on_target_visits_moved_nothing():
 		[(f"D{i}", T0 + DAY, "Prospecting", "Qualification", "Open", "Open") for i in range(57)]
 	)
 	flags = visit_flags(frame, stage_moves, completions([]), SEQUENCES, 7, AS_OF)
-	table = effectiveness_table(count_per_rep(flags), pd.DataFrame(columns=["rep", "duration"]))
+	table = effectiveness_table(count_per_rep(flags), {})
 	assert table.loc[0, "inside_moved_nothing_share"] == 43.0
 
 
@@ -171,9 +176,9 @@ def test_empty_selection():
 	flags = visit_flags(visits([]), moves([]), completions([]), SEQUENCES, 7, AS_OF)
 	counts = count_per_rep(flags)
 	assert counts.empty and list(counts.columns) == ["rep", *COUNT_COLUMNS]
-	table = effectiveness_table(counts, pd.DataFrame(columns=["rep", "duration"]))
+	table = effectiveness_table(counts, {})
 	assert table.empty
-	assert totals(table, pd.DataFrame(columns=["rep", "duration"]))["visits"] == 0
+	assert totals(table, None)["visits"] == 0
 	assert median_minutes(pd.DataFrame(columns=["rep", "duration"])) is None
 
 
@@ -256,3 +261,63 @@ def test_the_stored_first_progress_answers_every_window_up_to_the_horizon():
 	for days in (1, 7, 30, PROGRESS_HORIZON_DAYS):
 		from_stored = (stored <= check_in + timedelta(days=days)).fillna(False)
 		assert from_stored.tolist() == followed_within(visit_frame, progress, days).tolist(), days
+
+
+def test_the_rollup_of_a_month_gives_the_counts_for_every_window():
+	"""Per-month rows with progress-day histograms answer "moved within N days" for any N."""
+	rng = random.Random(3)
+	start = datetime(2026, 5, 1)
+	stored = []
+	for index in range(500):
+		check_in = start + timedelta(minutes=rng.randrange(31 * 24 * 60))
+		on_deal = rng.random() > 0.2
+		progressed = (
+			check_in + timedelta(minutes=rng.randrange(1, 95 * 24 * 60))
+			if on_deal and rng.random() < 0.6
+			else None
+		)
+		stored.append(
+			{
+				"rep": rng.choice(["a", "b"]),
+				"company": "C",
+				"reference_doctype": "Opportunity" if on_deal else None,
+				"reference_name": f"D{index}" if on_deal else None,
+				"check_in_time": check_in,
+				"geofence_result": rng.choice(["Inside", "Outside", None]),
+				"needs_review": int(rng.random() < 0.1),
+				"progressed_on": progressed,
+				"status": "Checked Out",
+				"duration": rng.randrange(60, 7200),
+			}
+		)
+	rows = total(item for visit in stored for item in visit_contribution(visit))
+	for days in (1, 7, 30, 90):
+		for rep in ("a", "b"):
+			change = rows[(datetime(2026, 5, 1).date(), "C", rep)]
+			from_rollup = counts_from_rollup({**change.counts, **change.histograms}, days)
+			mine = [v for v in stored if v["rep"] == rep]
+			moved = [
+				v
+				for v in mine
+				if v["progressed_on"] and v["progressed_on"] <= v["check_in_time"] + timedelta(days=days)
+			]
+			assert from_rollup["visits"] == len(mine)
+			assert from_rollup["moved"] == len(moved)
+			assert from_rollup["inside_moved"] == sum(1 for v in moved if v["geofence_result"] == "Inside")
+			assert from_rollup["without_deal"] == sum(1 for v in mine if not v["reference_name"])
+			assert from_rollup["flagged"] == sum(v["needs_review"] for v in mine)
+	minutes = rows[(datetime(2026, 5, 1).date(), "C", "a")].histograms["minutes"]
+	exact = median_minutes(
+		pd.DataFrame([(v["rep"], v["duration"]) for v in stored], columns=["rep", "duration"]), "rep"
+	)["a"]
+	assert exact <= median_from_histogram(minutes) <= exact + 1
+
+
+def test_a_planned_visit_adds_nothing_and_a_visit_without_a_deal_cannot_move():
+	assert visit_contribution({"check_in_time": None}) == []
+	(item,) = visit_contribution(
+		{"check_in_time": T0, "progressed_on": T0 + DAY, "reference_doctype": None, "rep": "a"}
+	)
+	assert item.counts["without_deal"] == 1 and "moved_days" not in item.histograms
+	assert progress_day(T0, T0 + DAY) == 1
+	assert progress_day(T0, T0 + DAY + timedelta(seconds=1)) == 2

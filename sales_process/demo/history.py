@@ -29,8 +29,7 @@ from sales_process.demo import vocabulary as words
 from sales_process.demo.company import Masters, contacts_of
 from sales_process.engine.triggers import risk_key
 from sales_process.pdf import minimal_pdf
-from sales_process.process import alert_jobs, alerts, visits
-from sales_process.process.alerts import Directory
+from sales_process.process import alerts, visits
 from sales_process.process.gates import CheckpointGateError
 
 OPEN = ("Pending", "Due Soon", "Overdue")
@@ -99,7 +98,7 @@ class History:
 					if count % COMMIT_EVERY == 0:
 						self.commit()
 				clock.move_to(_utc(self.story.end + timedelta(microseconds=1), zone))
-				self._job(self.story.end, last=True)
+				self._job(self.story.end)
 				tasks.refresh_strategy_statistics()
 				self.commit()
 		finally:
@@ -127,29 +126,20 @@ class History:
 			for hour, minute in JOB_TIMES
 		]
 
-	def _job(self, moment: datetime, last: bool = False):
+	def _job(self, moment: datetime):
 		from freezegun.api import real_perf_counter
 
 		started = real_perf_counter()
 		try:
-			self._run_job(moment, last)
+			self._run_job(moment)
 		finally:
 			self.seconds["hourly job"] += real_perf_counter() - started
 
-	def _run_job(self, moment: datetime, last: bool):
-		"""The app's hourly job at `moment`. Its compliance rollup runs only at the end: the rollup
-		stores its watermark with `frappe.db.set_global`, which clears Frappe's whole cache (every
-		DocType's meta) each time and made each run of the story cost seconds."""
+	def _run_job(self, moment: datetime):
+		"""The app's hourly job at `moment`."""
 		frappe.set_user("Administrator")
 		try:
-			if last:
-				tasks.hourly(moment)
-			else:
-				directory = Directory()
-				tasks.refresh_checkpoint_lights(moment, directory)
-				alert_jobs.stalled_deals(moment, directory)
-				alert_jobs.wake_snoozed(moment)
-				alert_jobs.escalate(moment, directory)
+			tasks.hourly(moment)
 			self._deliver_alerts()
 		except Exception as error:
 			self._failed("hourly job", error)

@@ -33,11 +33,12 @@ from sales_process.demo import vocabulary as words
 from sales_process.demo.company import Masters
 from sales_process.engine import geo
 from sales_process.engine.classify import KeywordClassifier
-from sales_process.engine.compliance import compliance_rate
+from sales_process.engine.compliance import completed_on_time, compliance_rate
 from sales_process.engine.deadlines import due_time
 from sales_process.engine.rules import RecordState
 from sales_process.engine.triggers import CREATED_KEY, competitor_key, document_key, risk_key, stage_key
 from sales_process.engine.visits_report import PROGRESS_HORIZON_DAYS, is_advance
+from sales_process.process import rollups
 from sales_process.process import rule_book as book_module
 from sales_process.process import visits as visit_module
 from sales_process.process.settings import due_soon_share, get_settings
@@ -80,6 +81,11 @@ def write(
 				+ f"  {time.perf_counter() - started:6.0f} s"
 			)
 	say(f"bulk rows written in {time.perf_counter() - started:.0f} s")
+	started = time.perf_counter()
+	# the rows went in without their controllers: count them into the report rollups once
+	rollups.rebuild_all()
+	commit()
+	say(f"report rollups rebuilt in {time.perf_counter() - started:.0f} s")
 
 
 class _Context:
@@ -366,10 +372,8 @@ class _DealRows:
 			return
 		record.update(status=status, modified=at, **extra)
 		if status == "Completed":
-			deadline = record["due_on"]
-			if deadline <= record["triggered_on"]:
-				deadline = record["triggered_on"] + timedelta(minutes=1)  # "immediately": its first minute
-			record.update(completed_by=self.rep, completed_on=at, on_time=int(at <= deadline))
+			on_time = completed_on_time(record["triggered_on"], record["due_on"], at)
+			record.update(completed_by=self.rep, completed_on=at, on_time=int(on_time))
 			self.progress.append(at)
 		if note:
 			record["evidence_note"] = note

@@ -3,17 +3,23 @@
 A record counts as due once its due time has passed by `as_of`, or once it
 is completed (finishing early is still finishing). Waived and cancelled
 records are neither due nor completed: a manager decided they don't apply.
+On time is decided once, when the record is completed (`completed_on_time`),
+and stored on the record; counts read the stored flag.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
+from sales_process.engine.rollup import Contribution, month_of
 from sales_process.engine.rules import RecordState, RecordStatus
+
+# an "immediately" checkpoint is due the moment it starts: met within its first minute is on time
+IMMEDIATE_GRACE = timedelta(minutes=1)
 
 GOOD_ABOVE = 85.0
 POOR_BELOW = 70.0
@@ -43,6 +49,16 @@ def band(rate: float | None) -> str | None:
 	return POOR
 
 
+def completed_on_time(triggered_on: datetime | None, due_on: datetime | None, completed_on: datetime) -> bool:
+	"""Completed by the due time; a record due when it starts has `IMMEDIATE_GRACE` to be met."""
+	if due_on is None:
+		return True
+	deadline = due_on
+	if triggered_on is not None and deadline <= triggered_on:
+		deadline = triggered_on + IMMEDIATE_GRACE
+	return completed_on <= deadline
+
+
 def _rate(numerator, denominator):
 	return (100.0 * numerator / denominator).where(denominator > 0).round(1)
 
@@ -50,9 +66,10 @@ def _rate(numerator, denominator):
 def compliance_table(records: pd.DataFrame, by: Sequence[str], as_of: datetime) -> pd.DataFrame:
 	"""Compliance per group.
 
-	`records` has columns `status`, `due_on`, `completed_on` and the `by` columns.
-	Returns one row per group with due, completed, on_time, waived,
-	open_overdue, compliance (%), on_time_rate (%) and band.
+	`records` has columns `status`, `due_on`, `completed_on` and the `by` columns, and the
+	stored `on_time` flag where the caller has it (without it, on time = completed by the due
+	time). Returns one row per group with due, completed, on_time, waived, open_overdue,
+	compliance (%), on_time_rate (%) and band.
 	"""
 	by = list(by)
 	status = records["status"]
@@ -63,7 +80,10 @@ def compliance_table(records: pd.DataFrame, by: Sequence[str], as_of: datetime) 
 	completed = status.eq(RecordStatus.COMPLETED)
 	waived = status.isin((RecordStatus.WAIVED, RecordStatus.CANCELLED))
 	due = ~waived & (completed | due_on.le(as_of))
-	on_time = completed & completed_on.le(due_on)
+	if "on_time" in records:
+		on_time = completed & pd.to_numeric(records["on_time"], errors="coerce").fillna(0).astype(bool)
+	else:
+		on_time = completed & completed_on.le(due_on)
 	open_overdue = due & ~completed
 
 	flags = pd.DataFrame(
@@ -110,6 +130,39 @@ def compliance_rate(records: Iterable[RecordState], as_of: datetime) -> float | 
 # from counts summed by the database (GROUP BY with SUM(CASE …), or the monthly rollup)
 
 COUNT_COLUMNS = ["due", "completed", "on_time", "waived", "open_overdue"]
+ROLLUP_KEYS = ("month", "company", "assigned_to", "checkpoint", "stage")
+
+
+def settled_counts(status: str | None, on_time: bool) -> dict[str, int]:
+	"""A record's counts once its due time has passed (what it adds to an ended month)."""
+	completed = status == RecordStatus.COMPLETED
+	excluded = status in (RecordStatus.WAIVED, RecordStatus.CANCELLED)
+	return {
+		"due": int(not excluded),
+		"completed": int(completed),
+		"on_time": int(completed and bool(on_time)),
+		"waived": int(status == RecordStatus.WAIVED),
+		"open_overdue": int(not excluded and not completed),
+	}
+
+
+def record_contribution(record: Mapping) -> list[Contribution]:
+	"""What a checkpoint record adds to the compliance rollup: its settled counts in the month it
+	falls due, per company, rep, checkpoint and stage. A month that has ended holds only records
+	past due, so there these are its counts exactly; a record without a due time counts nowhere."""
+	month = month_of(record.get("due_on"))
+	if month is None:
+		return []
+	key = (month, *((record.get(name) or "") for name in ROLLUP_KEYS[1:]))
+	return [Contribution(key, settled_counts(record.get("status"), bool(record.get("on_time"))))]
+
+
+def unsettled(status: str | None) -> dict[str, int]:
+	"""What `settled_counts` over-counts for a record whose due time has not come: an open record
+	is not due yet (a completed one is, finishing early is still finishing)."""
+	if status in (RecordStatus.COMPLETED, RecordStatus.WAIVED, RecordStatus.CANCELLED):
+		return dict.fromkeys(COUNT_COLUMNS, 0)
+	return {"due": 1, "completed": 0, "on_time": 0, "waived": 0, "open_overdue": 1}
 
 
 def compliance_from_counts(counts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:

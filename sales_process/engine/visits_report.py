@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from sales_process.engine.rollup import Contribution, ceil_step, count_at_most, histogram_percentile, month_of
+
 INSIDE = "Inside"
 WON_STATUS = "Converted"
 # A visit's progress is stored when it happens (Sales Visit Log.progressed_on) only for visits
@@ -38,6 +40,62 @@ COUNT_COLUMNS = [
 	"inside_moved",
 	"inside_window_open",
 ]
+
+
+# the Visit Effectiveness rollup: per month of check-in, company of the deal and rep
+ROLLUP_KEYS = ("month", "company", "rep")
+ROLLUP_COUNTS = ("visits", "with_result", "inside", "flagged", "without_deal")
+# days from check-in to the first progress (rounded up: "within N days" reads the buckets ≤ N),
+# for every visit and for the Inside ones; checked-out durations in minutes (rounded up)
+ROLLUP_HISTOGRAMS = ("moved_days", "inside_moved_days", "minutes")
+DEAL_DOCTYPE = "Opportunity"
+
+
+def visit_contribution(visit: Mapping) -> list[Contribution]:
+	"""What a visit adds to the rollup once checked in (a planned visit adds nothing)."""
+	check_in = visit.get("check_in_time")
+	if not check_in:
+		return []
+	has_deal = visit.get("reference_doctype") == DEAL_DOCTYPE and bool(visit.get("reference_name"))
+	inside = visit.get("geofence_result") == INSIDE
+	counts = {
+		"visits": 1,
+		"with_result": int(bool(visit.get("geofence_result"))),
+		"inside": int(inside),
+		"flagged": int(bool(visit.get("needs_review"))),
+		"without_deal": int(not has_deal),
+	}
+	histograms = {}
+	progressed = visit.get("progressed_on")
+	if has_deal and progressed:
+		day = progress_day(check_in, progressed)
+		histograms["moved_days"] = {day: 1}
+		if inside:
+			histograms["inside_moved_days"] = {day: 1}
+	if visit.get("status") == "Checked Out" and visit.get("duration") is not None:
+		histograms["minutes"] = {ceil_step(float(visit["duration"]) / 60.0, 1): 1}
+	key = (month_of(check_in), visit.get("company") or "", visit.get("rep") or "")
+	return [Contribution(key, counts, histograms)]
+
+
+def progress_day(check_in: datetime, progressed: datetime) -> int:
+	"""Days from check-in to progress, rounded up: the visit moved within N days iff this is ≤ N."""
+	return ceil_step((progressed - check_in).total_seconds() / 86400.0, 1)
+
+
+def counts_from_rollup(row: Mapping, days: int) -> dict[str, int]:
+	"""A rep's COUNT_COLUMNS from summed rollup counts and merged histograms (window-open counts,
+	which depend on the moment, are the caller's)."""
+	return {
+		**{name: int(row.get(name) or 0) for name in ROLLUP_COUNTS},
+		"moved": count_at_most(row.get("moved_days") or {}, days),
+		"inside_moved": count_at_most(row.get("inside_moved_days") or {}, days),
+	}
+
+
+def median_from_histogram(minutes: Mapping[int, int]) -> float | None:
+	value = histogram_percentile(minutes or {}, 0.5)
+	return None if value is None else round(value, 1)
 
 
 def advancing_moves(sequences: Mapping[str, float | None]) -> list[tuple[str, str]]:
@@ -195,19 +253,18 @@ def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 	return (100.0 * numerator / denominator.where(denominator > 0)).round(1)
 
 
-def effectiveness_table(counts: pd.DataFrame, durations: pd.DataFrame) -> pd.DataFrame:
-	"""Rates per rep from the counts (`COUNT_COLUMNS` per rep) and visit durations.
+def effectiveness_table(counts: pd.DataFrame, medians: Mapping[str, float | None]) -> pd.DataFrame:
+	"""Rates per rep from the counts (`COUNT_COLUMNS` per rep) and each rep's median duration.
 
-	`durations` has rep, duration (seconds) for checked-out visits. Adds pass_rate (Inside ÷
-	visits with a geofence result), median_minutes, judged (visits whose window has ended or that
-	already moved), moved_share, moved_nothing(+_share) and the same among Inside visits.
+	Adds pass_rate (Inside ÷ visits with a geofence result), median_minutes, judged (visits whose
+	window has ended or that already moved), moved_share, moved_nothing(+_share) and the same
+	among Inside visits.
 	"""
 	table = counts.copy()
 	for column in COUNT_COLUMNS:
 		table[column] = pd.to_numeric(table[column]).fillna(0).astype("int64")
 	table["pass_rate"] = _share(table["inside"], table["with_result"])
-	medians = median_minutes(durations, "rep")
-	table["median_minutes"] = table["rep"].map(medians)
+	table["median_minutes"] = table["rep"].map(lambda rep: medians.get(rep))
 	add_follow_up_shares(table)
 	return table.sort_values("rep", kind="stable").reset_index(drop=True)
 
@@ -233,7 +290,7 @@ def median_minutes(durations: pd.DataFrame, by: str | None = None):
 	return frame.groupby(by)["minutes"].median().round(1)
 
 
-def totals(table: pd.DataFrame, durations: pd.DataFrame) -> dict:
+def totals(table: pd.DataFrame, median: float | None) -> dict:
 	"""The whole selection in one row: counts summed, rates recomputed (not averaged)."""
 	row = {column: int(table[column].sum()) if len(table) else 0 for column in COUNT_COLUMNS}
 	frame = add_follow_up_shares(pd.DataFrame([row]))
@@ -243,5 +300,5 @@ def totals(table: pd.DataFrame, durations: pd.DataFrame) -> dict:
 	for key in frame.columns:
 		value = frame[key].iloc[0]
 		result[key] = None if pd.isna(value) else value.item() if hasattr(value, "item") else value
-	result["median_minutes"] = median_minutes(durations)
+	result["median_minutes"] = median
 	return result

@@ -395,7 +395,14 @@ def compliance_by_rep(now: datetime, days: int = 30, reps: list[str] | None = No
 	record = frappe.qb.DocType(RECORD)
 	query = (
 		frappe.qb.from_(record)
-		.select(record.assigned_to, record.checkpoint, record.status, record.due_on, record.completed_on)
+		.select(
+			record.assigned_to,
+			record.checkpoint,
+			record.status,
+			record.due_on,
+			record.completed_on,
+			record.on_time,
+		)
 		.where(
 			(record.due_on >= now - timedelta(days=days))
 			& (record.due_on <= now)
@@ -406,7 +413,9 @@ def compliance_by_rep(now: datetime, days: int = 30, reps: list[str] | None = No
 		query = query.where(record.assigned_to.isin(reps or [""]))
 	# plain lists: frappe's row dicts answer every attribute, which pandas mistakes for an array
 	rows = [list(row) for row in query.run()]
-	frame = pd.DataFrame(rows, columns=["assigned_to", "checkpoint", "status", "due_on", "completed_on"])
+	frame = pd.DataFrame(
+		rows, columns=["assigned_to", "checkpoint", "status", "due_on", "completed_on", "on_time"]
+	)
 	if frame.empty:
 		return {}, {}
 	by_rep = compliance_table(frame, ["assigned_to"], now)

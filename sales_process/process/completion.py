@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
 
 from sales_process.engine.alerts import Acted
+from sales_process.engine.compliance import completed_on_time
 from sales_process.engine.matching import MatchResult
 from sales_process.engine.rules import RecordStatus
-from sales_process.process import alerts, evidence, visits
+from sales_process.process import alerts, compliance_rollup, evidence, visits
 from sales_process.process import rule_book as book_module
 from sales_process.process.deals import Deal
 from sales_process.process.records import RECORD, update_deal_compliance
 from sales_process.process.settings import allows_self_approval
-
-IMMEDIATE_GRACE = timedelta(minutes=1)
 
 
 def complete(record, deal: Deal, summary: str | None = None, attachments=(), note: str | None = None):
@@ -122,13 +119,11 @@ def is_own(user: str, record, deal: Deal) -> bool:
 
 
 def on_time(record, completed_on) -> bool:
-	"""Completed by the due time; an "immediately" checkpoint met within its first minute counts too."""
-	if record.due_on is None:
-		return True
-	deadline = get_datetime(record.due_on)
-	if record.triggered_on and deadline <= get_datetime(record.triggered_on):
-		deadline = get_datetime(record.triggered_on) + IMMEDIATE_GRACE
-	return completed_on <= deadline
+	return completed_on_time(
+		get_datetime(record.triggered_on) if record.triggered_on else None,
+		get_datetime(record.due_on) if record.due_on else None,
+		completed_on,
+	)
 
 
 def _close(record, status: str, note: str | None = None, light: bool = False):
@@ -147,8 +142,9 @@ def _close(record, status: str, note: str | None = None, light: bool = False):
 
 def _save_closed(record, light: bool = False):
 	if light:
-		record.modified = now_datetime()
-		record.db_update()
+		with compliance_rollup.bulk_write([record.name]):
+			record.modified = now_datetime()
+			record.db_update()
 	else:
 		record.flags.sp_system_write = True
 		record.save(ignore_permissions=True)

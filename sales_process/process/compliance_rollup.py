@@ -1,17 +1,13 @@
 """Checkpoint counts for Process Compliance at the scale of a year (DESIGN.md §3).
 
-Whether a record counts as due changes with the clock only until its due time has
-passed. In a month that has ended every record is past due, so that month's counts
-change only when a record itself is written (completed, waived, cancelled, reassigned).
-`Sales Compliance Month` keeps one row of counts per ended month, company, rep,
-checkpoint and stage, rebuilt by the hourly job for the months whose records were
-written since the last run.
-
-Reading is exact at any moment and writes nothing (replica-friendly): a month is read
-from the rollup only if it had ended at the last refresh and none of its records was
-written since (a `modified` scan on an index); every other day of the period is
-counted from the records themselves. Territory and customer-group filters are not
-dimensions of the rollup, so with them the records are counted directly.
+`Sales Compliance Month` holds, per month of the due date, company, rep, checkpoint and stage,
+what the records add once they are past due (`engine.compliance.record_contribution`). Every
+write of a record moves its row in the same transaction (`rollups.apply`), so the rows are exact
+at every moment and nothing has to catch up. A month that has ended is read from its rows alone.
+A month that has not ended, or that the period cuts, is read from the records — or from its row
+less the records outside the period and less what records not yet due over-count, whichever
+reads fewer records. Territory and customer-group filters are not dimensions of the rollup:
+with them the records are counted directly. Reading writes nothing (replica-friendly).
 """
 
 from __future__ import annotations
@@ -21,19 +17,54 @@ from datetime import date, datetime, timedelta
 import frappe
 import pandas as pd
 from frappe.query_builder import Case
-from frappe.query_builder.functions import DateFormat, Sum
+from frappe.query_builder.functions import Count, DateFormat, Sum
 from frappe.utils import add_months, get_datetime, get_first_day, getdate, now_datetime
+from pypika.terms import ValueWrapper
 
+from sales_process.engine.compliance import COUNT_COLUMNS, ROLLUP_KEYS, record_contribution, unsettled
 from sales_process.engine.rules import RecordStatus
+from sales_process.process import rollups
 from sales_process.process.report_scope import ReportScope, restrict
 
 RECORD = "Sales Checkpoint Record"
 ROLLUP = "Sales Compliance Month"
-SYNCED_UNTIL = "sales_process_compliance_synced_until"
-# a write committed after the refresh read `modified` still carries an earlier time
-OVERLAP = timedelta(minutes=15)
-KEYS = ["month", "company", "assigned_to", "checkpoint", "stage"]
-COUNTS = ["due", "completed", "on_time", "waived", "open_overdue"]
+KEYS = list(ROLLUP_KEYS)
+COUNTS = list(COUNT_COLUMNS)
+# records are rarely due more than a week after they start: days beyond hold almost none
+LOOKAHEAD = timedelta(days=7)
+
+COMPLIANCE = rollups.Rollup(
+	doctype=ROLLUP,
+	keys=ROLLUP_KEYS,
+	counts=tuple(COUNT_COLUMNS),
+	source=RECORD,
+	fields=("due_on", "company", "assigned_to", "checkpoint", "stage", "status", "on_time"),
+	contribution=record_contribution,
+	datetime_fields=("due_on",),
+)
+
+
+# keeping
+
+
+def record_written(doc, method=None):
+	"""Sales Checkpoint Record on_update (insert and save)."""
+	rollups.apply_doc(COMPLIANCE, doc)
+
+
+def record_deleted(doc, method=None):
+	rollups.apply_doc(COMPLIANCE, doc, deleted=True)
+
+
+def bulk_write(names: list[str]):
+	"""Around an UPDATE of records that bypasses their controller."""
+	return rollups.bulk_write(COMPLIANCE, names)
+
+
+def rebuild() -> int:
+	"""Count every record again (`bench --site <site> execute
+	sales_process.process.compliance_rollup.rebuild`, after a restore or a manual SQL fix)."""
+	return rollups.rebuild(COMPLIANCE)
 
 
 # reading
@@ -45,50 +76,65 @@ def compliance_counts(
 	"""Counts per month, company, rep, checkpoint and stage for records due in the scope's period.
 
 	`by` (some of KEYS) sums the counts over the other keys in the database: a year of a large org
-	is ~270 k rollup rows at the full grain, a few thousand per rep and checkpoint.
+	is some tens of thousands of rollup rows at the full grain, a few thousand per rep and checkpoint.
 	"""
 	now = get_datetime(now or now_datetime())
 	keys = [key for key in KEYS if key in by] if by else KEYS
 	if scope.sees_nothing:
 		return pd.DataFrame(columns=keys + COUNTS)
-	rollup_months = _readable_rollup_months(scope, now)
-	frames = [_rollup_rows(scope, rollup_months, keys)] if rollup_months else []
-	for start, end in _raw_intervals(scope, rollup_months):
-		frames.append(_record_rows(scope, start, end, now, keys))
+	if scope.territories is not None or scope.customer_groups is not None:
+		frames = [_record_rows(scope, scope.start, scope.end, now, keys)]
+	else:
+		whole, frames = [], []
+		for month in _months_between(scope.from_date, scope.to_date):
+			parts = _month_parts(scope, month, now, keys)
+			if parts is None:
+				whole.append(month)
+			else:
+				frames += parts
+		if whole:
+			frames.append(_rollup_rows(scope, whole, keys))
 	frames = [frame for frame in frames if not frame.empty]
 	if not frames:
 		return pd.DataFrame(columns=keys + COUNTS)
 	counts = pd.concat(frames, ignore_index=True)
 	counts[COUNTS] = counts[COUNTS].fillna(0).astype("int64")
-	return counts.groupby(keys, dropna=False, as_index=False)[COUNTS].sum()
+	counts = counts.groupby(keys, dropna=False, as_index=False)[COUNTS].sum()
+	return counts[(counts[COUNTS] != 0).any(axis=1)].reset_index(drop=True)
 
 
-def _readable_rollup_months(scope: ReportScope, now: datetime) -> list[date]:
-	if scope.territories is not None or scope.customer_groups is not None:
-		return []
-	synced = synced_until()
-	if not synced:
-		return []
-	built_before = get_first_day(synced)  # months that had ended at the last refresh
-	months = [
-		month
-		for month in _months_between(scope.from_date, scope.to_date)
-		if month >= scope.from_date and _month_end(month) <= scope.to_date and month < built_before
-	]
-	return sorted(set(months) - set(dirty_months(synced)))
+def _month_parts(scope: ReportScope, month: date, now: datetime, keys: list[str]) -> list | None:
+	"""How to count one month of the period: None = its rollup rows as they are; else frames to add
+	up (signed counts)."""
+	month_start = datetime.combine(month, datetime.min.time())
+	month_end = datetime.combine(add_months(month, 1), datetime.min.time())
+	inside = (max(scope.start, month_start), min(scope.end, month_end))
+	if inside == (month_start, month_end) and month_end <= now:
+		return None
+	horizon = now + LOOKAHEAD
+	outside = [(month_start, inside[0]), (inside[1], month_end)]
+	not_yet_due = (max(inside[0], now), inside[1])  # due after `now`: due_on > now
+	from_records = _days(inside, horizon)
+	from_rollup = sum(_days(part, horizon) for part in outside) + _days(not_yet_due, horizon)
+	if from_records <= from_rollup:
+		return [_record_rows(scope, *inside, now, keys)]
+	parts = [_rollup_rows(scope, [month], keys)]
+	parts += [_negated(_record_rows(scope, *part, None, keys)) for part in outside if part[0] < part[1]]
+	if not_yet_due[0] < not_yet_due[1]:
+		parts.append(_negated(_not_yet_due_rows(scope, now, *inside, keys)))
+	return parts
 
 
-def _raw_intervals(scope: ReportScope, rollup_months: list[date]) -> list[tuple[datetime, datetime]]:
-	"""The parts of the period not covered by rollup months, as [start, end) datetimes."""
-	intervals, cursor = [], scope.start
-	for month in sorted(rollup_months):
-		month_start = datetime.combine(month, datetime.min.time())
-		if cursor < month_start:
-			intervals.append((cursor, month_start))
-		cursor = datetime.combine(add_months(month, 1), datetime.min.time())
-	if cursor < scope.end:
-		intervals.append((cursor, scope.end))
-	return intervals
+def _negated(frame: pd.DataFrame) -> pd.DataFrame:
+	"""Counts made negative (`-frame` on the count columns only)."""
+	frame = frame.copy()
+	frame[COUNTS] = -frame[COUNTS].fillna(0).astype("int64")
+	return frame
+
+
+def _days(interval: tuple[datetime, datetime], horizon: datetime) -> float:
+	start, end = interval[0], min(interval[1], horizon)
+	return max((end - start).total_seconds(), 0) / 86400.0
 
 
 def _rollup_rows(scope: ReportScope, months: list[date], keys: list[str] = KEYS) -> pd.DataFrame:
@@ -137,19 +183,24 @@ def _record_rows(
 			.on(record.customer == customer.name)
 			.where(customer.customer_group.isin(scope.customer_groups))
 		)
-	frame = pd.DataFrame(query.run(), columns=keys + COUNTS)
+	return _frame(query.run(), keys)
+
+
+def _frame(rows, keys: list[str]) -> pd.DataFrame:
+	frame = pd.DataFrame(rows, columns=keys + COUNTS)
 	if "month" in keys:
 		frame["month"] = pd.to_datetime(frame["month"]).dt.date
 	return frame
 
 
-def _count_terms(record, now: datetime) -> list:
+def _count_terms(record, now: datetime | None) -> list:
 	"""The counts as engine.compliance defines them: waived and cancelled are never due; a record is
-	due once completed or past its due time; on time = completed by the due time."""
+	due once completed or past its due time (`now` None: every record counts as past due, as in
+	the rollup); on time is the flag stamped at completion."""
 	completed = record.status == RecordStatus.COMPLETED
 	excluded = record.status.isin([RecordStatus.WAIVED, RecordStatus.CANCELLED])
-	due = excluded.negate() & (completed | (record.due_on <= now))
-	on_time = completed & (record.completed_on <= record.due_on)
+	due = excluded.negate() if now is None else excluded.negate() & (completed | (record.due_on <= now))
+	on_time = completed & (record.on_time == 1)
 	waived = record.status == RecordStatus.WAIVED
 	overdue = due & completed.negate()
 
@@ -165,81 +216,32 @@ def _count_terms(record, now: datetime) -> list:
 	]
 
 
-def dirty_months(synced: datetime) -> list[date]:
-	"""Ended months some record of which was written since `synced` (less the overlap)."""
+def _not_yet_due_rows(
+	scope: ReportScope, now: datetime, start: datetime, end: datetime, keys: list[str]
+) -> pd.DataFrame:
+	"""What the rollup over-counts for the open records due in [start, end) but after `now`: each adds
+	1 to due and to open overdue there (engine.compliance.unsettled) and nothing yet in truth."""
 	record = frappe.qb.DocType(RECORD)
-	month = DateFormat(record.due_on, "%Y-%m-01")
-	rows = (
+	terms = [DateFormat(record.due_on, "%Y-%m-01") if key == "month" else record[key] for key in keys]
+	query = (
 		frappe.qb.from_(record)
-		.select(month)
-		.distinct()
-		.where(record.modified > synced - OVERLAP)
-		.where(record.due_on < get_first_day(synced))
-		.run(pluck=True)
+		.select(*(term.as_(key) for term, key in zip(terms, keys, strict=True)))
+		.select(*(_count_if_not_yet_due(name) for name in COUNTS))
+		.where(record.due_on > now)
+		.where(record.due_on >= start)
+		.where(record.due_on < end)
+		.where(record.status.notin(list(RecordStatus.CLOSED)))
+		.groupby(*terms)
 	)
-	return [getdate(row) for row in rows if row]
+	query = restrict(
+		query, scope, rep=record.assigned_to, company=record.company, checkpoint=record.checkpoint
+	)
+	return _frame(query.run(), keys)
 
 
-# keeping
-
-
-def synced_until() -> datetime | None:
-	value = frappe.db.get_global(SYNCED_UNTIL)
-	return get_datetime(value) if value else None
-
-
-def refresh(now: datetime | None = None) -> int:
-	"""Rebuild the months written since the last run and the months that ended since; returns how many."""
-	now = get_datetime(now or now_datetime())
-	synced = synced_until()
-	current_month = get_first_day(now)
-	if synced is None:
-		months = _months_with_records(before=current_month)
-	else:
-		ended_since = [m for m in _months_between(get_first_day(synced), now) if m < current_month]
-		months = sorted(set(dirty_months(synced)) | set(ended_since))
-	for month in months:
-		rebuild_month(month, now)
-	frappe.db.set_global(SYNCED_UNTIL, now.strftime("%Y-%m-%d %H:%M:%S.%f"))
-	return len(months)
-
-
-def rebuild(now: datetime | None = None) -> int:
-	"""Throw the rollup away and build it again from the records (`bench execute` after a restore)."""
-	frappe.db.delete(ROLLUP)
-	frappe.db.set_global(SYNCED_UNTIL, None)
-	return refresh(now)
-
-
-def forget():
-	"""A record was deleted: nothing in `modified` says so, so reports read the records until the
-	next refresh rebuilds every month."""
-	frappe.db.set_global(SYNCED_UNTIL, None)
-
-
-def rebuild_month(month: date, now: datetime):
-	start = datetime.combine(month, datetime.min.time())
-	end = datetime.combine(add_months(month, 1), datetime.min.time())
-	everyone = ReportScope(company=None, from_date=month, to_date=month)
-	rows = _record_rows(everyone, start, end, now)
-	frappe.db.delete(ROLLUP, {"month": month})
-	if rows.empty:
-		return
-	fields = ["name", "creation", "modified", "owner", "modified_by", *KEYS, *COUNTS]
-	values = [
-		(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", *row)
-		for row in rows[KEYS + COUNTS].itertuples(index=False, name=None)
-	]
-	frappe.db.bulk_insert(ROLLUP, fields, values)
-
-
-def _months_with_records(before: date) -> list[date]:
-	record = frappe.qb.DocType(RECORD)
-	first = frappe.qb.from_(record).select(record.due_on).where(record.due_on.isnotnull())
-	first = first.orderby(record.due_on).limit(1).run(pluck=True)
-	if not first:
-		return []
-	return [m for m in _months_between(getdate(first[0]), before) if m < before]
+def _count_if_not_yet_due(name: str):
+	over_counted = unsettled(RecordStatus.PENDING)[name]
+	return (Count("*") if over_counted else ValueWrapper(0)).as_(name)
 
 
 def _months_between(start: date | datetime, end: date | datetime) -> list[date]:
@@ -248,7 +250,3 @@ def _months_between(start: date | datetime, end: date | datetime) -> list[date]:
 		months.append(month)
 		month = add_months(month, 1)
 	return months
-
-
-def _month_end(month: date) -> date:
-	return add_months(month, 1) - timedelta(days=1)

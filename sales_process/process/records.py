@@ -10,8 +10,8 @@ from sales_process.adapters import opportunity
 from sales_process.engine.compliance import compliance_rate
 from sales_process.engine.rules import DealSnapshot, RecordState, RecordStatus, Trigger
 from sales_process.engine.triggers import checkpoints_triggered, document_key
+from sales_process.process import compliance_rollup, stage_log
 from sales_process.process import rule_book as book_module
-from sales_process.process import stage_log
 from sales_process.process.deals import Deal
 from sales_process.process.settings import due_soon_share
 
@@ -146,15 +146,7 @@ def cancel_started_by(doc, reason: str) -> list[str]:
 	)
 	if not rows:
 		return []
-	now = now_datetime()
-	(
-		frappe.qb.update(record)
-		.set(record.status, RecordStatus.CANCELLED)
-		.set(record.evidence_note, reason)
-		.set(record.modified, now)
-		.where(record.name.isin([row.name for row in rows]))
-		.run()
-	)
+	_close_as_cancelled([row.name for row in rows], reason)
 	for deal in {(row.reference_doctype, row.reference_name) for row in rows}:
 		update_deal_compliance(*deal)
 	return [row.name for row in rows]
@@ -173,7 +165,15 @@ def cancel_open_records(reference_doctype: str, reference_name: str, reason: str
 		)
 		.run(pluck=True)
 	)
-	if names:
+	_close_as_cancelled(names, reason)
+	return names
+
+
+def _close_as_cancelled(names: list[str], reason: str):
+	if not names:
+		return
+	record = frappe.qb.DocType(RECORD)
+	with compliance_rollup.bulk_write(names):
 		(
 			frappe.qb.update(record)
 			.set(record.status, RecordStatus.CANCELLED)
@@ -182,7 +182,6 @@ def cancel_open_records(reference_doctype: str, reference_name: str, reason: str
 			.where(record.name.isin(names))
 			.run()
 		)
-	return names
 
 
 def cancelled_reason(doc) -> str:
@@ -209,8 +208,10 @@ def reassign_open_records(reference_doctype: str, reference_name: str, new_rep: 
 		},
 		pluck="name",
 	)
+	with compliance_rollup.bulk_write(names):
+		for name in names:
+			frappe.db.set_value(RECORD, name, "assigned_to", new_rep)
 	for name in names:
-		frappe.db.set_value(RECORD, name, "assigned_to", new_rep)  # `modified` tells the compliance rollup
 		frappe.get_doc(
 			{
 				"doctype": "Comment",

@@ -6,7 +6,13 @@ import frappe
 from frappe.utils import now_datetime
 
 from sales_process.process.number_cards import compliance_this_month, stalled_deals
-from sales_process.testing import EnrolledCompanyTestCase, as_user, make_sales_person, make_user
+from sales_process.testing import (
+	EnrolledCompanyTestCase,
+	as_user,
+	insert_counted,
+	make_sales_person,
+	make_user,
+)
 
 REP = "sp-card-rep@example.com"
 OTHER = "sp-card-other@example.com"
@@ -37,7 +43,7 @@ class TestNumberCards(EnrolledCompanyTestCase):
 				"completed_on": due_on - timedelta(minutes=5) if status == "Completed" else None,
 			}
 		)
-		doc.db_insert()
+		insert_counted(doc)
 
 	def alert(self, user: str, deal: str, level: str, status: str = "Open"):
 		doc = frappe.get_doc(

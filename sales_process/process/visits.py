@@ -19,6 +19,7 @@ from frappe.utils import (
 from sales_process.engine import geo
 from sales_process.engine.visits_report import PROGRESS_HORIZON_DAYS
 from sales_process.engine.watermark import ImageTooLarge, NotAnImage, sha256, stamp
+from sales_process.process import visit_rollup
 from sales_process.process.settings import allows_self_approval, get_settings
 
 VISIT = "Sales Visit Log"
@@ -393,18 +394,18 @@ def mark_progress(reference_doctype: str, reference_name: str, at) -> None:
 		return
 	at = get_datetime(at)
 	visit = frappe.qb.DocType(VISIT)
-	(
-		frappe.qb.update(visit)
-		.set(visit.progressed_on, at)
-		.where(
-			(visit.reference_name == reference_name)
-			& (visit.reference_doctype == reference_doctype)
-			& (visit.check_in_time < at)
-			& (visit.check_in_time >= at - timedelta(days=PROGRESS_HORIZON_DAYS))
-			& visit.progressed_on.isnull()
-		)
-		.run()
+	waiting = (
+		(visit.reference_name == reference_name)
+		& (visit.reference_doctype == reference_doctype)
+		& (visit.check_in_time < at)
+		& (visit.check_in_time >= at - timedelta(days=PROGRESS_HORIZON_DAYS))
+		& visit.progressed_on.isnull()
 	)
+	names = frappe.qb.from_(visit).select(visit.name).where(waiting).run(pluck=True)
+	if not names:
+		return
+	with visit_rollup.bulk_write(names):
+		frappe.qb.update(visit).set(visit.progressed_on, at).where(visit.name.isin(names)).run()
 
 
 def defaults_for(party_type: str, party: str) -> dict:

@@ -60,7 +60,10 @@ class SalesCheckpointRecord(Document):
 				frappe.PermissionError,
 				title=_("Checkpoint Closed"),
 			)
-		compliance_rollup.forget()
+		compliance_rollup.record_deleted(self)
+
+	def on_update(self):
+		compliance_rollup.record_written(self)
 
 	def guard_closed(self, allow):
 		"""Completed and waived evidence is immutable."""

@@ -25,6 +25,7 @@ from sales_process.engine.funnel import bucket_key
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	as_user,
+	insert_counted,
 	make_opportunity,
 	make_sales_person,
 	make_user,
@@ -103,40 +104,44 @@ class TestFunnelHealth(EnrolledCompanyTestCase):
 
 	@classmethod
 	def log(cls, key, changed_on, from_stage, to_stage, seconds=None, status=("Open", "Open")):
-		frappe.get_doc(
-			{
-				"doctype": "Sales Stage Log",
-				"name": frappe.generate_hash(length=10),
-				"reference_doctype": "Opportunity",
-				"reference_name": cls.deals[key],
-				"changed_on": changed_on,
-				"changed_by": "Administrator",
-				"source": "Backfill",
-				"from_stage": from_stage,
-				"to_stage": to_stage,
-				"from_status": status[0] if from_stage else None,
-				"to_status": status[1],
-				"seconds_in_previous": seconds,
-			}
-		).db_insert()
+		insert_counted(
+			frappe.get_doc(
+				{
+					"doctype": "Sales Stage Log",
+					"name": frappe.generate_hash(length=10),
+					"reference_doctype": "Opportunity",
+					"reference_name": cls.deals[key],
+					"changed_on": changed_on,
+					"changed_by": "Administrator",
+					"source": "Backfill",
+					"from_stage": from_stage,
+					"to_stage": to_stage,
+					"from_status": status[0] if from_stage else None,
+					"to_status": status[1],
+					"seconds_in_previous": seconds,
+				}
+			)
+		)
 
 	@classmethod
 	def record(cls, rep, checkpoint, stage, status):
 		due_on = march(20)
-		frappe.get_doc(
-			{
-				"doctype": "Sales Checkpoint Record",
-				"name": frappe.generate_hash(length=10),
-				"checkpoint": checkpoint,
-				"status": status,
-				"assigned_to": rep,
-				"company": cls.company,
-				"stage": stage,
-				"triggered_on": due_on - timedelta(days=2),
-				"due_on": due_on,
-				"completed_on": due_on - timedelta(hours=1) if status == "Completed" else None,
-			}
-		).db_insert()
+		insert_counted(
+			frappe.get_doc(
+				{
+					"doctype": "Sales Checkpoint Record",
+					"name": frappe.generate_hash(length=10),
+					"checkpoint": checkpoint,
+					"status": status,
+					"assigned_to": rep,
+					"company": cls.company,
+					"stage": stage,
+					"triggered_on": due_on - timedelta(days=2),
+					"due_on": due_on,
+					"completed_on": due_on - timedelta(hours=1) if status == "Completed" else None,
+				}
+			)
+		)
 
 	def setUp(self):
 		frappe.set_user("Administrator")

@@ -22,6 +22,7 @@ from frappe.desk.query_report import run
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	as_user,
+	insert_counted,
 	make_customer,
 	make_sales_person,
 	make_user,
@@ -65,21 +66,23 @@ class TestProcessCompliance(EnrolledCompanyTestCase):
 		completed_on = None
 		if status == "Completed":
 			completed_on = due_on - timedelta(hours=2) if on_time else due_on + timedelta(hours=5)
-		frappe.get_doc(
-			{
-				"doctype": "Sales Checkpoint Record",
-				"name": frappe.generate_hash(length=10),
-				"checkpoint": checkpoint,
-				"status": status,
-				"assigned_to": rep,
-				"company": cls.company,
-				"customer": customer,
-				"triggered_on": due_on - timedelta(days=2),
-				"due_on": due_on,
-				"completed_on": completed_on,
-				"on_time": int(status == "Completed" and on_time),
-			}
-		).db_insert()
+		insert_counted(
+			frappe.get_doc(
+				{
+					"doctype": "Sales Checkpoint Record",
+					"name": frappe.generate_hash(length=10),
+					"checkpoint": checkpoint,
+					"status": status,
+					"assigned_to": rep,
+					"company": cls.company,
+					"customer": customer,
+					"triggered_on": due_on - timedelta(days=2),
+					"due_on": due_on,
+					"completed_on": completed_on,
+					"on_time": int(status == "Completed" and on_time),
+				}
+			)
+		)
 
 	@classmethod
 	def make_records(cls):

@@ -3,12 +3,14 @@
 visits moved nothing.
 
 Whether a visit moved its deal is a stored fact (Sales Visit Log.progressed_on, written when the
-deal progresses), so the report is one GROUP BY over the period's visits read from one covering
-index, plus the durations for the medians; the rates, medians and totals are engine.visits_report."""
+deal progresses). The months the period covers are read from the visit rollup (Sales Visit Month,
+kept exact by every write of a visit), a part of a month and the territory / customer group
+filters from the visits themselves; visits whose N days are not over come from the last N days'
+visits. The rates, medians and totals are engine.visits_report."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import frappe
 import pandas as pd
@@ -16,15 +18,18 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import cint, get_fullname, now_datetime
-from pypika.terms import Interval
 
+from sales_process.engine.rollup import Change, merged
 from sales_process.engine.visits_report import (
 	COUNT_COLUMNS,
 	INSIDE,
 	PROGRESS_HORIZON_DAYS,
+	counts_from_rollup,
 	effectiveness_table,
+	median_from_histogram,
 	totals,
 )
+from sales_process.process import visit_rollup
 from sales_process.process.report_scope import ReportScope, report_scope, restrict
 from sales_process.sales_process.doctype.sales_visit_log.sales_visit_log import VISIT_REPORT_INDEX
 
@@ -39,11 +44,30 @@ def execute(filters=None):
 	days = follow_days(filters)
 	if scope.sees_nothing:
 		return columns(days), [], _("You have no visits to see with these filters."), None, []
-	counts = pd.DataFrame(visit_counts(scope, days, now_datetime()).run(), columns=["rep", *COUNT_COLUMNS])
-	durations = pd.DataFrame(duration_query(scope).run(), columns=["rep", "duration"])
-	table = effectiveness_table(counts, durations)
+	now = now_datetime()
+	per_rep = visit_figures(scope, now)
+	waiting = window_open(scope, days, now)
+	counts = pd.DataFrame(
+		[
+			{
+				"rep": rep,
+				**counts_from_rollup({**change.counts, **change.histograms}, days),
+				**waiting.get(rep, {}),
+			}
+			for rep, change in per_rep.items()
+			if change.counts.get("visits")
+		],
+		columns=["rep", *COUNT_COLUMNS],
+	).fillna(0)
+	medians = {
+		rep: median_from_histogram(change.histograms.get("minutes")) for rep, change in per_rep.items()
+	}
+	table = effectiveness_table(counts, medians)
 	data = [{**clean(record), "rep_name": get_fullname(record["rep"])} for record in table.to_dict("records")]
-	total = totals(table, durations)
+	overall = median_from_histogram(
+		merged(change.histograms.get("minutes") or {} for change in per_rep.values())
+	)
+	total = totals(table, overall)
 	return columns(days), data, message(days), chart(data), summary(total)
 
 
@@ -64,39 +88,54 @@ def clean(record: dict) -> dict:
 	return {key: (None if pd.isna(value) else value) for key, value in record.items()}
 
 
-# --- queries --------------------------------------------------------------------------------
+# --- reading --------------------------------------------------------------------------------
 
 
-def scoped_visits(scope: ReportScope):
-	"""Checked-in visits of the period the reader may see.
+def visit_figures(scope: ReportScope, now: datetime) -> dict[str, Change]:
+	"""Per rep: the rollup counts and histograms of the period's visits."""
+	if by_place(scope):
+		months, parts = [], [(scope.start, scope.end)]
+	else:
+		months, parts = visit_rollup.split_period(scope, now)
+	per_rep = visit_rollup.month_rows(scope, months, company_can_exclude(scope.company))
+	for start, end in parts:
+		query, visit = scoped_visits(scope, start, end)
+		rows = query.select(*(visit[field] for field in visit_rollup.VISITS.fields)).run(as_dict=True)
+		for rep, change in visit_rollup.from_rows(rows).items():
+			per_rep.setdefault(rep, Change()).add(change)
+	return per_rep
+
+
+def by_place(scope: ReportScope) -> bool:
+	return scope.territories is not None or scope.customer_groups is not None
+
+
+def scoped_visits(scope: ReportScope, start: datetime, end: datetime):
+	"""Checked-in visits of [start, end) the reader may see.
 
 	Company, territory and customer group are the deal's; a visit without a deal takes territory
 	and customer group from its customer and passes the company filter (it belongs to no company).
-	The deal and the customer are joined only when a filter needs them: without those joins the
-	period's visits are read from one covering index (see Sales Visit Log's on_doctype_update).
+	The deal and the customer are joined only when a filter needs them.
 	"""
 	visit = frappe.qb.DocType("Sales Visit Log")
 	deal = frappe.qb.DocType(OPPORTUNITY)
 	customer = frappe.qb.DocType("Customer")
-	# for a year the optimizer would walk the rep index and read every visit's row (30 s at 1.8 M)
+	# for a long range the optimizer would walk the rep index and read every visit's row
 	query = (
 		frappe.qb.from_(visit)
 		.force_index(VISIT_REPORT_INDEX)
-		.where((visit.check_in_time >= scope.start) & (visit.check_in_time < scope.end))
+		.where((visit.check_in_time >= start) & (visit.check_in_time < end))
 	)
 	query = restrict(query, scope, rep=visit.rep)
-	by_place = scope.territories is not None or scope.customer_groups is not None
-	by_company = company_can_exclude(scope.company)
-	if by_place or by_company:
+	if company_can_exclude(scope.company):
+		query = query.where((visit.company == scope.company) | (Coalesce(visit.company, "") == ""))
+	if by_place(scope):
 		query = query.left_join(deal).on(
 			(visit.reference_doctype == OPPORTUNITY) & (visit.reference_name == deal.name)
 		)
-	if by_place:
 		query = query.left_join(customer).on(
 			(visit.party_type == "Customer") & (visit.party == customer.name)
 		)
-	if by_company:
-		query = query.where((deal.company == scope.company) | deal.name.isnull())
 	if scope.territories is not None:
 		query = query.where(Coalesce(deal.territory, customer.territory).isin(scope.territories))
 	if scope.customer_groups is not None:
@@ -114,52 +153,33 @@ def company_can_exclude(company: str | None) -> bool:
 	return companies != [company]
 
 
-def visit_counts(scope: ReportScope, days: int, as_of):
-	"""Per rep: visits and the COUNT_COLUMNS of engine.visits_report, summed in the database.
-
-	Whether a visit moved its deal is stored on the visit when the deal progresses (progressed_on:
-	the first advance, win or completed checkpoint after check-in, see process.visits.mark_progress),
-	so it moved within N days when that moment is at most N days after its check-in.
-	"""
-	query, visit = scoped_visits(scope)
-	on_deal = (visit.reference_doctype == OPPORTUNITY) & (Coalesce(visit.reference_name, "") != "")
-	is_inside = visit.geofence_result == INSIDE
-	moved = (visit.reference_doctype == OPPORTUNITY) & (
-		visit.progressed_on <= visit.check_in_time + Interval(days=days)
+def window_open(scope: ReportScope, days: int, now: datetime) -> dict[str, dict[str, int]]:
+	"""Per rep: visits on a deal in the period whose N days are not over and that nothing has
+	followed yet (progress is stamped at once, so "not yet" is "no progress stored")."""
+	start = max(scope.start, now - timedelta(days=days))
+	if start >= scope.end:
+		return {}
+	query, visit = scoped_visits(scope, start, scope.end)
+	waiting = (
+		(visit.reference_doctype == OPPORTUNITY)
+		& (Coalesce(visit.reference_name, "") != "")
+		& visit.progressed_on.isnull()
+		& (visit.check_in_time > now - timedelta(days=days))
 	)
-	# a visit without a deal has nothing to wait for: it moved nothing at once
-	waiting = on_deal & (visit.check_in_time > as_of - timedelta(days=days))
-
-	def count_if(condition):
-		return Sum(Case().when(condition, 1).else_(0))
-
-	def count_waiting(condition):
-		return Sum(Case().when(moved, 0).when(condition, 1).else_(0))
-
-	return query.select(
-		visit.rep,
-		Count("*").as_("visits"),
-		count_if(Coalesce(visit.geofence_result, "") != "").as_("with_result"),
-		count_if(is_inside).as_("inside"),
-		Sum(visit.needs_review).as_("flagged"),
-		count_if(~on_deal).as_("without_deal"),
-		count_if(moved).as_("moved"),
-		count_waiting(waiting).as_("window_open"),
-		count_if(is_inside & moved).as_("inside_moved"),
-		count_waiting(is_inside & waiting).as_("inside_window_open"),
-	).groupby(visit.rep)
-
-
-def duration_query(scope: ReportScope):
-	"""Durations (seconds) of the period's checked-out visits, for the medians.
-
-	Fetched and sorted in Python: MariaDB's MEDIAN() window function took 26 s for a month's 145 k
-	visits where reading the durations took under a second.
-	"""
-	query, visit = scoped_visits(scope)
-	return query.select(visit.rep, visit.duration).where(
-		(visit.status == "Checked Out") & visit.duration.isnotnull()
+	inside = visit.geofence_result == INSIDE
+	rows = (
+		query.select(
+			visit.rep,
+			Count("*").as_("window_open"),
+			Sum(Case().when(inside, 1).else_(0)).as_("inside_window_open"),
+		)
+		.where(waiting)
+		.groupby(visit.rep)
+		.run()
 	)
+	return {
+		rep: {"window_open": int(total), "inside_window_open": int(inside)} for rep, total, inside in rows
+	}
 
 
 # --- presentation ---------------------------------------------------------------------------

@@ -1,0 +1,261 @@
+"""Summary rows kept exact by the writes themselves (see `engine.rollup`).
+
+A `Rollup` names its summary doctype, its key columns (month first), its counts and histograms,
+the source doctype and the fields its contribution function reads. Whoever writes a counted
+document calls `apply(rollup, old_rows, new_rows)` in the same transaction: the summary rows
+change by new − old with one `INSERT … ON DUPLICATE KEY UPDATE` per row, so two writers adding
+to the same row at once serialise on that row and neither is lost. A summary row's name is a
+hash of its key, which is what makes the upsert possible without another unique index.
+
+`rebuild(rollup)` throws the rows away and adds every source document again (a command, a patch,
+and the tests' reference).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import frappe
+from frappe.query_builder.functions import Coalesce
+from frappe.utils import add_months, get_datetime, now_datetime
+from pypika.terms import Field, Function
+
+from sales_process.engine.rollup import Change, Contribution, changes, total
+
+__all__ = ["Change", "Contribution", "Rollup", "apply", "apply_doc", "bulk_write", "rebuild", "split_period"]
+
+SYSTEM = "Administrator"
+REBUILD_BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class Rollup:
+	doctype: str
+	keys: tuple[str, ...]
+	counts: tuple[str, ...]
+	source: str
+	fields: tuple[str, ...]
+	contribution: Callable[[Mapping], list[Contribution]]
+	histograms: tuple[str, ...] = ()
+	# read as datetimes whatever a request sent (a form posts them as text)
+	datetime_fields: tuple[str, ...] = ()
+
+	def contributions(self, rows: Iterable[Mapping | None]) -> list[Contribution]:
+		return [item for row in rows if row for item in self.contribution(row)]
+
+
+def apply(rollup: Rollup, old_rows: Iterable[Mapping | None], new_rows: Iterable[Mapping | None]) -> int:
+	"""Move the summary rows by what these documents now add minus what they added before."""
+	delta = changes(rollup.contributions(old_rows), rollup.contributions(new_rows))
+	for key, change in delta.items():
+		_upsert(rollup, key, change)
+	return len(delta)
+
+
+def apply_doc(rollup: Rollup, doc, deleted: bool = False):
+	"""The hook form: a document saved (its state before the save is what was counted) or deleted."""
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	if deleted:
+		apply(rollup, [values_of(rollup, doc)], [])
+	else:
+		apply(rollup, [values_of(rollup, before)] if before is not None else [], [values_of(rollup, doc)])
+
+
+def values_of(rollup: Rollup, doc) -> dict | None:
+	if doc is None:
+		return None
+	values = {field: doc.get(field) for field in rollup.fields}
+	for field in rollup.datetime_fields:
+		values[field] = get_datetime(values[field]) if values[field] else None
+	return values
+
+
+@contextmanager
+def bulk_write(rollup: Rollup, names: list[str]):
+	"""Around an UPDATE of many source rows that bypasses their controller: count them again after."""
+	before = read_rows(rollup, names)
+	yield
+	apply(rollup, before, read_rows(rollup, names))
+
+
+def read_rows(rollup: Rollup, names: list[str]) -> list[dict]:
+	"""The counted fields of source documents, as they are stored now (before a bulk write)."""
+	if not names:
+		return []
+	source = frappe.qb.DocType(rollup.source)
+	return (
+		frappe.qb.from_(source)
+		.select(*(source[field] for field in rollup.fields))
+		.where(source.name.isin(names))
+		.run(as_dict=True)
+	)
+
+
+def total_of(rollup: Rollup, rows: Iterable[Mapping]) -> dict[tuple, Change]:
+	"""What source rows add, per summary key (a part of a period no summary row covers)."""
+	return total(rollup.contributions(rows))
+
+
+def split_period(
+	start: datetime, end: datetime, now: datetime
+) -> tuple[list[date], list[tuple[datetime, datetime]]]:
+	"""The months of [start, end) a summary answers whole, and the rest as [from, to) intervals.
+
+	For sources stamped at the moment they happen (nothing in the future), a month counts whole when
+	the period covers it from its first day to its end, or to now or beyond.
+	"""
+	months, intervals = [], []
+	month = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+	while month < end:
+		following = add_months(month, 1)
+		part = (max(start, month), min(end, following))
+		if part[0] == month and (part[1] == following or part[1] > now):
+			months.append(month.date())
+		elif part[0] < part[1]:
+			intervals.append(part)
+		month = following
+	return months, _joined(intervals)
+
+
+def _joined(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+	joined: list[tuple[datetime, datetime]] = []
+	for part in intervals:
+		if joined and joined[-1][1] == part[0]:
+			joined[-1] = (joined[-1][0], part[1])
+		else:
+			joined.append(part)
+	return joined
+
+
+def row_name(rollup: Rollup, key: tuple) -> str:
+	text = json.dumps([rollup.doctype, *(_plain_key(value) for value in key)], ensure_ascii=False)
+	return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _plain_key(value):
+	return value.isoformat() if isinstance(value, date) else value
+
+
+def _upsert(rollup: Rollup, key: tuple, change: Change):
+	table = frappe.qb.DocType(rollup.doctype)
+	now = now_datetime()
+	columns = ["name", "creation", "modified", "owner", "modified_by", *rollup.keys, *rollup.counts]
+	values = [row_name(rollup, key), now, now, SYSTEM, SYSTEM, *key]
+	values += [change.counts.get(count, 0) for count in rollup.counts]
+	columns += list(rollup.histograms)
+	values += [json.dumps(change.histograms.get(name) or {}, sort_keys=True) for name in rollup.histograms]
+
+	query = frappe.qb.into(table).columns(*columns).insert(*values)
+	query = query.on_duplicate_key_update(table.modified, now)
+	for count in rollup.counts:
+		step = change.counts.get(count, 0)
+		if step:
+			query = query.on_duplicate_key_update(table[count], table[count] + step)
+	for name in rollup.histograms:
+		histogram = change.histograms.get(name) or {}
+		if histogram:
+			query = query.on_duplicate_key_update(table[name], _json_add(table[name], histogram))
+	query.run()
+
+
+def _json_add(column: Field, histogram: Mapping[int, int]):
+	"""JSON_SET(column, '$."v"', COALESCE(JSON_VALUE(column, '$."v"'), 0) + n, …) over the old value."""
+	current = Coalesce(column, "{}")
+	arguments = [current]
+	for value, step in sorted(histogram.items()):
+		path = f'$."{int(value)}"'
+		arguments += [path, Coalesce(Function("JSON_VALUE", current, path), 0) + int(step)]
+	return Function("JSON_SET", *arguments)
+
+
+def rebuild(rollup: Rollup, where=None) -> int:
+	"""Count every source document again; returns the number of summary rows written."""
+	frappe.db.delete(rollup.doctype)
+	source = frappe.qb.DocType(rollup.source)
+	rows: dict[tuple, Change] = {}
+	last = ""
+	while True:
+		query = (
+			frappe.qb.from_(source)
+			.select(source.name, *(source[field] for field in rollup.fields))
+			.where(source.name > last)
+			.orderby(source.name)
+			.limit(REBUILD_BATCH)
+		)
+		if where is not None:
+			query = query.where(where(source))
+		batch = query.run(as_dict=True)
+		if not batch:
+			break
+		last = batch[-1].name
+		for key, change in total(rollup.contributions(batch)).items():
+			rows.setdefault(key, Change()).add(change)
+	_insert(rollup, rows)
+	return len(rows)
+
+
+def _insert(rollup: Rollup, rows: dict[tuple, Change]):
+	now = now_datetime()
+	fields = ["name", "creation", "modified", "owner", "modified_by", *rollup.keys, *rollup.counts]
+	fields += list(rollup.histograms)
+	values = []
+	for key, change in rows.items():
+		change = change.without_zeros()
+		values.append(
+			(
+				row_name(rollup, key),
+				now,
+				now,
+				SYSTEM,
+				SYSTEM,
+				*key,
+				*(change.counts.get(count, 0) for count in rollup.counts),
+				*(
+					json.dumps(change.histograms.get(name) or {}, sort_keys=True)
+					for name in rollup.histograms
+				),
+			)
+		)
+	frappe.db.bulk_insert(rollup.doctype, fields, values, chunk_size=5_000)
+
+
+def stored(rollup: Rollup) -> dict[tuple, Change]:
+	"""The summary rows as they are (for the tests that compare them with a rebuild)."""
+	table = frappe.qb.DocType(rollup.doctype)
+	rows = (
+		frappe.qb.from_(table)
+		.select(*(table[key] for key in rollup.keys), *(table[c] for c in rollup.counts))
+		.select(*(table[h] for h in rollup.histograms))
+		.run()
+	)
+	result = {}
+	width = len(rollup.keys)
+	for row in rows:
+		key = tuple(row[:width])
+		values = row[width : width + len(rollup.counts)]
+		counts = dict(zip(rollup.counts, (int(v or 0) for v in values), strict=True))
+		histograms = {
+			name: {int(v): int(c) for v, c in json.loads(text or "{}").items() if int(c)}
+			for name, text in zip(rollup.histograms, row[width + len(rollup.counts) :], strict=True)
+		}
+		change = Change(counts, {name: h for name, h in histograms.items() if h})
+		if not change.is_zero():
+			result[key] = change
+	return result
+
+
+def every_rollup() -> list[Rollup]:
+	"""The rollups the reports read (imported here: their modules import this one)."""
+	from sales_process.process import compliance_rollup, visit_rollup
+
+	return [compliance_rollup.COMPLIANCE, visit_rollup.VISITS]
+
+
+def rebuild_all() -> dict[str, int]:
+	"""Count every rollup again (`bench --site <site> execute sales_process.process.rollups.rebuild_all`)."""
+	return {rollup.doctype: rebuild(rollup) for rollup in every_rollup()}

@@ -1,0 +1,100 @@
+"""The visit rollup is kept by every write of a visit and reads as the visits do."""
+
+from datetime import datetime, timedelta
+
+import frappe
+from frappe.utils import add_months, get_first_day, now_datetime
+
+from sales_process.engine.rollup import total
+from sales_process.process import rollups, visits
+from sales_process.process.visit_rollup import VISITS
+from sales_process.testing import EnrolledCompanyTestCase, make_customer, make_opportunity, make_user
+
+REP = "sp-visit-rollup-rep@example.com"
+
+
+class TestVisitRollup(EnrolledCompanyTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_user(REP, ["Sales User"])
+		cls.customer = make_customer()
+
+	def setUp(self):
+		frappe.db.savepoint("visit_rollup_test")
+		self.addCleanup(frappe.db.rollback, save_point="visit_rollup_test")
+		self.month = add_months(get_first_day(now_datetime()), -2)
+
+	def at(self, day: int, hour: int = 10) -> datetime:
+		return datetime.combine(self.month, datetime.min.time()).replace(day=day, hour=hour)
+
+	def visit(self, deal, check_in, result="Inside", minutes=30):
+		doc = frappe.get_doc(
+			{
+				"doctype": "Sales Visit Log",
+				"rep": REP,
+				"party_type": "Customer",
+				"party": self.customer,
+				"reference_doctype": "Opportunity" if deal else None,
+				"reference_name": deal,
+				"status": "Checked Out",
+				"check_in_time": check_in,
+				"check_out_time": check_in + timedelta(minutes=minutes),
+				"duration": minutes * 60,
+				"geofence_result": result,
+			}
+		)
+		doc.flags.sp_system_write = True
+		return doc.insert(ignore_permissions=True)
+
+	def mine(self) -> dict:
+		return {key: change for key, change in rollups.stored(VISITS).items() if key[2] == REP}
+
+	def row(self, company) -> "rollups.Change":
+		(row,) = [change for key, change in self.mine().items() if key[1] == company]
+		return row
+
+	def rebuilt(self) -> dict:
+		names = frappe.get_all("Sales Visit Log", filters={"rep": REP}, pluck="name")
+		return total(VISITS.contributions(rollups.read_rows(VISITS, names)))
+
+	def test_check_in_progress_and_review_move_the_row(self):
+		deal = make_opportunity(self.company, self.customer).name
+		first = self.visit(deal, self.at(3))
+		self.visit(None, self.at(4), result="Outside", minutes=50)
+		self.assertEqual(self.mine(), self.rebuilt())
+		# a visit without a deal belongs to no company: a row of its own
+		on_deal, without = self.row(self.company), self.row("")
+		self.assertEqual(
+			(on_deal.counts["visits"], on_deal.counts["inside"], on_deal.counts["without_deal"]), (1, 1, 0)
+		)
+		self.assertEqual((without.counts["visits"], without.counts["without_deal"]), (1, 1))
+		self.assertEqual(without.histograms["minutes"], {50: 1})
+		# the visit's company is the deal's, whatever the request said
+		self.assertEqual(frappe.db.get_value("Sales Visit Log", first.name, "company"), self.company)
+
+		# the deal progresses two and a half days later: the visit moved within 3 days (not 2)
+		visits.mark_progress("Opportunity", deal, self.at(5, 22))
+		row = self.row(self.company)
+		self.assertEqual(row.histograms["moved_days"], {3: 1})
+		self.assertEqual(row.histograms["inside_moved_days"], {3: 1})
+		self.assertEqual(self.mine(), self.rebuilt())
+
+		# a later progress keeps the first one
+		visits.mark_progress("Opportunity", deal, self.at(9))
+		self.assertEqual(self.mine(), self.rebuilt())
+
+		# a manager marks a flagged visit reviewed: the row follows the saved visit
+		first.reload()
+		first.needs_review = 1
+		first.flags.sp_system_write = True
+		first.save(ignore_permissions=True)
+		self.assertEqual(self.row(self.company).counts["flagged"], 1)
+		self.assertEqual(self.mine(), self.rebuilt())
+
+	def test_rebuild_gives_the_rows_the_writes_made(self):
+		self.visit(None, self.at(2))
+		self.visit(None, self.at(20), result="No Site Location")
+		before = {key: change for key, change in rollups.stored(VISITS).items()}
+		rollups.rebuild(VISITS)
+		self.assertEqual(rollups.stored(VISITS), before)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import frappe
-from frappe.query_builder.functions import Count
+from frappe.query_builder.functions import Coalesce, Count, Max
 
 from sales_process.engine.rules import DealSnapshot
 from sales_process.engine.stages import Position
@@ -22,7 +22,14 @@ MEMORY_FIELD = "sp_scope_seen"
 COMPANIES_KEY = "company"
 CONDITIONS_KEY = "conditions"
 # set only by the server; whatever a request sends for them is replaced by the stored value
-SERVER_FIELDS = ("sp_compliance", "sp_stage_entered_on", MEMORY_FIELD, "sp_stall_next_on")
+SERVER_FIELDS = (
+	"sp_compliance",
+	"sp_stage_entered_on",
+	MEMORY_FIELD,
+	"sp_stall_next_on",
+	"sp_won_on",
+	"sp_lost_on",
+)
 REP_FIELD = "opportunity_owner"
 
 # ERPNext field behind each scope dimension of a checkpoint
@@ -282,3 +289,65 @@ def add_competitor(name: str, competitor: str) -> bool:
 
 def stage_field_changed(doc) -> bool:
 	return doc.has_value_changed("sales_stage")
+
+
+def outcome_values(name: str) -> frappe._dict | None:
+	"""Rep, company and the stored outcome moments of a deal (one indexed read)."""
+	values = frappe.db.get_value(
+		DOCTYPE, name, ["opportunity_owner", "owner", "company", "sp_won_on", "sp_lost_on"], as_dict=True
+	)
+	if not values:
+		return None
+	return frappe._dict(
+		rep=values.opportunity_owner or values.owner,
+		company=values.company,
+		won_on=values.sp_won_on,
+		lost_on=values.sp_lost_on,
+	)
+
+
+def set_outcome(name: str, **moments):
+	"""Store `won_on` / `lost_on` (server fields; the form's save keeps them)."""
+	frappe.db.set_value(
+		DOCTYPE, name, {f"sp_{key}": value for key, value in moments.items()}, update_modified=False
+	)
+
+
+def status_of(name: str) -> str | None:
+	return frappe.db.get_value(DOCTYPE, name, "status")
+
+
+def funnel_facts_of(names: list[str]) -> dict[str, tuple[str | None, str | None, bool]]:
+	"""(rep, company, won) of many deals at once, for restamping their Stage Log rows."""
+	deal = frappe.qb.DocType(DOCTYPE)
+	rows = (
+		frappe.qb.from_(deal)
+		.select(deal.name, deal.opportunity_owner, deal.owner, deal.company, deal.sp_won_on)
+		.where(deal.name.isin(names))
+		.run()
+	)
+	return {name: (rep or owner, company, bool(won_on)) for name, rep, owner, company, won_on in rows}
+
+
+def backfill_outcomes(won_status: str):
+	"""`sp_won_on` / `sp_lost_on` of closed deals that lack them: their last logged move into the
+	status (set-based: one UPDATE each)."""
+	deal = frappe.qb.DocType(DOCTYPE)
+	log = frappe.qb.DocType("Sales Stage Log")
+	for field, statuses in (("sp_won_on", [won_status]), ("sp_lost_on", list(LOST_STATUSES))):
+		last_move = (
+			frappe.qb.from_(log)
+			.select(Max(log.changed_on))
+			.where(
+				(log.reference_doctype == DOCTYPE)
+				& (log.reference_name == deal.name)
+				& log.to_status.isin(statuses)
+			)
+		)
+		(
+			frappe.qb.update(deal)
+			# a function keeps the subquery in brackets
+			.set(deal[field], Coalesce(last_move, deal.modified))
+			.where(deal.status.isin(statuses) & deal[field].isnull())
+			.run()
+		)

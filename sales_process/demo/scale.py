@@ -83,7 +83,7 @@ def write(
 	say(f"bulk rows written in {time.perf_counter() - started:.0f} s")
 	started = time.perf_counter()
 	# the rows went in without their controllers: count them into the report rollups once
-	rollups.rebuild_all()
+	rollups.recount_after_bulk_load(commit)
 	commit()
 	say(f"report rollups rebuilt in {time.perf_counter() - started:.0f} s")
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
 
 from sales_process.engine.alerts import percentile
+from sales_process.engine.rollup import Contribution, dwell_hours_key, histogram_percentile, month_of
 
 HOUR = 3600.0
 
@@ -198,10 +200,16 @@ def stage_funnel(
 	"""One row per stage in `stages` order: the open deals now (`open_deals`: stage, open_deals,
 	open_value, stalled), entries and conversion, dwell over the period, and the checkpoint
 	completion at the stage (`checkpoint_completion`: stage, due, completed, compliance, band)."""
+	conversion = conversion_by_stage(moves, sequence, won_deals, start, end)
+	stays = dwell_by_stage(stage_stays(moves), start, end)
+	return _funnel_table(stages, open_deals, conversion, stays, checkpoint_completion)
+
+
+def _funnel_table(stages, open_deals, conversion, stays, checkpoint_completion) -> pd.DataFrame:
 	table = pd.DataFrame({"stage": list(stages)})
 	table = table.merge(open_deals, on="stage", how="left")
-	table = table.merge(conversion_by_stage(moves, sequence, won_deals, start, end), on="stage", how="left")
-	table = table.merge(dwell_by_stage(stage_stays(moves), start, end), on="stage", how="left")
+	table = table.merge(conversion, on="stage", how="left")
+	table = table.merge(stays, on="stage", how="left")
 	if checkpoint_completion is not None and not checkpoint_completion.empty:
 		completion = checkpoint_completion[["stage", "due", "completed", "compliance", "band"]].rename(
 			columns={
@@ -259,3 +267,138 @@ def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 def _round(value: float | None) -> float | None:
 	return None if value is None else round(value, 1)
+
+
+# the Funnel Health rollup: what each Sales Stage Log row adds, per month, company, rep and stage
+
+STAGE_ROLLUP_KEYS = ("month", "company", "rep", "stage")
+STAGE_ROLLUP_COUNTS = ("entered", "advanced", "won", "exits")
+STAGE_ROLLUP_HISTOGRAMS = ("dwell_hours",)
+
+
+def changes_stage(from_stage: str | None, to_stage: str | None) -> bool:
+	"""A log row that moved the stage (rows that changed only the status split no stay)."""
+	return (from_stage or "") != (to_stage or "")
+
+
+def is_later(stage: str | None, than: str | None, sequence: Mapping[str, float | None]) -> bool:
+	"""`stage` comes after `than` in the process order (stages without an order are never later)."""
+	after, before = sequence.get(stage or ""), sequence.get(than or "")
+	if after is None or before is None or pd.isna(after) or pd.isna(before):
+		return False
+	return after > before
+
+
+def log_row_contribution(row: Mapping) -> list[Contribution]:
+	"""What a Sales Stage Log row adds to the funnel rollup.
+
+	A deal's first arrival in a stage is one entry in the month it arrived: advanced once the deal
+	has since reached a later stage (`advanced_on`), won while the deal is won (`deal_won`). A move
+	out of a stage ends a stay there: one exit in the month it left, its length (`stay_seconds`)
+	in the dwell histogram."""
+	if not changes_stage(row.get("from_stage"), row.get("to_stage")):
+		return []
+	month = month_of(row.get("changed_on"))
+	if month is None:
+		return []
+	company, rep = row.get("company") or "", row.get("rep") or ""
+	items = []
+	if row.get("to_stage") and row.get("first_entry"):
+		counts = {
+			"entered": 1,
+			"advanced": int(bool(row.get("advanced_on"))),
+			"won": int(bool(row.get("deal_won"))),
+			"exits": 0,
+		}
+		items.append(Contribution((month, company, rep, row["to_stage"]), counts))
+	stay = row.get("stay_seconds")
+	if row.get("from_stage") and stay is not None and not pd.isna(stay):
+		counts = {"entered": 0, "advanced": 0, "won": 0, "exits": 1}
+		dwell = {"dwell_hours": {dwell_hours_key(float(stay) / HOUR): 1}}
+		items.append(Contribution((month, company, rep, row["from_stage"]), counts, dwell))
+	return items
+
+
+def dwell_from_histogram(histogram: Mapping[int, int]) -> dict:
+	"""Exits, median and p90 hours and the report's buckets from a stage's dwell histogram (hours
+	rounded up by `engine.rollup.dwell_hours_key`, so each bucket bound splits it exactly)."""
+	row = {
+		"exits": sum(int(count) for count in histogram.values()),
+		"median_hours": _round(histogram_percentile(histogram, 0.5)),
+		"p90_hours": _round(histogram_percentile(histogram, 0.9)),
+	}
+	lower = float("-inf")
+	for index, (_label, upper) in enumerate(DWELL_BUCKETS):
+		row[bucket_key(index)] = sum(
+			int(count) for value, count in histogram.items() if lower < int(value) <= (upper or float("inf"))
+		)
+		lower = upper if upper is not None else lower
+	return row
+
+
+def funnel_from_counts(
+	stages: Sequence[str],
+	open_deals: pd.DataFrame,
+	counts: pd.DataFrame,
+	dwell: Mapping[str, Mapping[int, int]],
+	checkpoint_completion: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+	"""`stage_funnel`'s table from rollup sums: `counts` has stage, entered, advanced, won per stage
+	(summed over the period's months), `dwell` each stage's merged dwell histogram."""
+	conversion = counts.reindex(columns=["stage", "entered", "advanced", "won"]).copy()
+	for column in ("entered", "advanced", "won"):
+		conversion[column] = pd.to_numeric(conversion[column], errors="coerce").fillna(0).astype("int64")
+	conversion = conversion[conversion["entered"] > 0]
+	conversion["to_next_rate"] = _share(conversion["advanced"], conversion["entered"])
+	conversion["to_won_rate"] = _share(conversion["won"], conversion["entered"])
+	stays = pd.DataFrame(
+		[
+			{"stage": stage, **dwell_from_histogram(histogram)}
+			for stage, histogram in dwell.items()
+			if histogram
+		],
+		columns=["stage", "exits", "median_hours", "p90_hours"]
+		+ [bucket_key(i) for i in range(len(DWELL_BUCKETS))],
+	)
+	return _funnel_table(stages, open_deals, conversion, stays, checkpoint_completion)
+
+
+@dataclass(frozen=True)
+class MoveFacts:
+	"""What the server stamps on a new log row, from the deal's earlier rows."""
+
+	first_entry: bool
+	stay_seconds: float | None
+	advances: tuple[str, ...] = ()  # earlier first entries this move takes to a later stage
+
+
+def move_facts(
+	history: Sequence[Mapping],
+	from_stage: str | None,
+	to_stage: str | None,
+	changed_on: datetime,
+	seconds_in_previous: float | None,
+	sequence: Mapping[str, float | None],
+) -> MoveFacts:
+	"""`history`: the deal's rows (name, changed_on, from_stage, to_stage, first_entry, advanced_on),
+	oldest first. The stay that ends is measured from the row that moved the deal into `from_stage`
+	(the newest such row); when the history never shows that entry it is `seconds_in_previous`."""
+	if not changes_stage(from_stage, to_stage):
+		return MoveFacts(False, None)
+	moves = [row for row in history if changes_stage(row.get("from_stage"), row.get("to_stage"))]
+	stay = None
+	if from_stage:
+		entries = [row for row in moves if row.get("to_stage") == from_stage]
+		if entries:
+			stay = max((changed_on - entries[-1]["changed_on"]).total_seconds(), 0.0)
+		elif seconds_in_previous is not None:
+			stay = float(seconds_in_previous)
+	first_entry = bool(to_stage) and not any(row.get("to_stage") == to_stage for row in moves)
+	advances = tuple(
+		row["name"]
+		for row in moves
+		if row.get("first_entry")
+		and not row.get("advanced_on")
+		and is_later(to_stage, row.get("to_stage"), sequence)
+	)
+	return MoveFacts(first_entry, stay, advances)

@@ -9,7 +9,7 @@ from frappe.utils import flt
 
 from sales_process.adapters import opportunity
 from sales_process.engine.alerts import Acted
-from sales_process.process import alert_jobs, alerts, deals, gates, records, selling, stage_log
+from sales_process.process import alert_jobs, alerts, deals, gates, records, selling, stage_log, stage_rollup
 from sales_process.process import rule_book as book_module
 from sales_process.process.gates import MANAGER_ROLES
 
@@ -92,6 +92,9 @@ def on_change(doc, method=None):
 		records.update_deal_compliance(deal.doctype, deal.name)
 	if before is not None and before is not doc and opportunity.rep(doc) != opportunity.rep(before):
 		records.reassign_open_records(deal.doctype, deal.name, opportunity.rep(doc), opportunity.rep(before))
+		stage_rollup.follow_deal(deal.doctype, deal.name, rep=opportunity.rep(doc))
+	if before is not None and before is not doc and doc.get("company") != before.get("company"):
+		stage_rollup.follow_deal(deal.doctype, deal.name, company=doc.get("company"))
 
 
 def dashboard(data):

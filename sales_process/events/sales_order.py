@@ -23,6 +23,7 @@ def before_submit(doc, method=None):
 
 def on_submit(doc, method=None):
 	selling.log_opportunity_move(doc)
+	selling.follow_order_outcome(doc, submitted=True)
 
 
 def before_cancel(doc, method=None):
@@ -31,6 +32,7 @@ def before_cancel(doc, method=None):
 
 def on_cancel(doc, method=None):
 	selling.log_opportunity_move(doc)
+	selling.follow_order_outcome(doc, submitted=False)
 	selling.release_document_checkpoints(doc)
 
 

@@ -251,11 +251,22 @@ def stored(rollup: Rollup) -> dict[tuple, Change]:
 
 def every_rollup() -> list[Rollup]:
 	"""The rollups the reports read (imported here: their modules import this one)."""
-	from sales_process.process import compliance_rollup, visit_rollup
+	from sales_process.process import compliance_rollup, stage_rollup, visit_rollup
 
-	return [compliance_rollup.COMPLIANCE, visit_rollup.VISITS]
+	return [compliance_rollup.COMPLIANCE, visit_rollup.VISITS, stage_rollup.STAGES]
 
 
 def rebuild_all() -> dict[str, int]:
 	"""Count every rollup again (`bench --site <site> execute sales_process.process.rollups.rebuild_all`)."""
 	return {rollup.doctype: rebuild(rollup) for rollup in every_rollup()}
+
+
+def recount_after_bulk_load(commit=None) -> dict[str, int]:
+	"""Rows written without their controllers (the demo's benchmark volumes, an import by SQL): the
+	deals' outcomes and the Stage Log's facts are stamped first, then every rollup is rebuilt.
+	`commit` is called between batches when given (`bench execute` passes none: one transaction)."""
+	from sales_process.process import outcomes, stage_rollup
+
+	outcomes.backfill()
+	stage_rollup.restamp_all(commit)
+	return {rollup.doctype: rebuild(rollup) for rollup in every_rollup() if rollup is not stage_rollup.STAGES}

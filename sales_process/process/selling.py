@@ -15,7 +15,7 @@ from sales_process.adapters import opportunity
 from sales_process.engine.gate import submit_blockers
 from sales_process.engine.rules import Gate, Trigger
 from sales_process.engine.triggers import document_key
-from sales_process.process import deals, records, stage_log
+from sales_process.process import deals, outcomes, records, stage_log
 from sales_process.process import rule_book as book_module
 from sales_process.process.completion import settle_auto_verified
 from sales_process.process.gates import CheckpointGateError, refuse
@@ -207,3 +207,14 @@ def log_opportunity_move(doc):
 			doc.doctype,
 		)
 	frappe.flags[MOVE_SOURCE_FLAG] = None
+
+
+def follow_order_outcome(doc, submitted: bool):
+	"""A Sales Order of the deal submitted wins it; cancelled, it may reopen it (process.outcomes)."""
+	deal = deal_of(doc)
+	if deal is None or deal.doctype != opportunity.DOCTYPE:
+		return
+	if submitted:
+		outcomes.order_submitted(deal.name)
+	else:
+		outcomes.order_cancelled(deal.name)

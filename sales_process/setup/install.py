@@ -13,6 +13,7 @@ from sales_process.engine.stages import (
 	Position,
 	transitions_from_history,
 )
+from sales_process.process import outcomes, stage_rollup
 from sales_process.setup.custom_fields import CUSTOM_FIELDS
 from sales_process.setup.default_checkpoints import DEFAULT_CHECKPOINTS
 from sales_process.setup.indexes import add_report_indexes
@@ -147,11 +148,13 @@ def backfill_stage_logs():
 		filters={"company": ("in", companies)},
 		fields=["name", "creation", "owner", "sales_stage", "status"],
 	)
+	backfilled = 0
 	for opportunity in opportunities:
 		if frappe.db.exists(
 			"Sales Stage Log", {"reference_doctype": "Opportunity", "reference_name": opportunity.name}
 		):
 			continue
+		backfilled += 1
 		versions = frappe.get_all(
 			"Version",
 			filters={"ref_doctype": "Opportunity", "docname": opportunity.name},
@@ -189,3 +192,6 @@ def backfill_stage_logs():
 					"seconds_in_previous": transition.seconds_in_previous,
 				}
 			).insert(ignore_permissions=True)
+	if backfilled:
+		outcomes.backfill()
+		stage_rollup.restamp_all()

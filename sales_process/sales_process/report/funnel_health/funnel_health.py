@@ -4,8 +4,10 @@ Stages view: per Sales Stage in process order (Sales Stage.sp_sequence) the open
 deals that entered in the period and how many went further, the time spent in the stage (median,
 p90, histogram, from the Sales Stage Log), the deals stalled now and the checkpoint completion
 at the stage. Rep × Checkpoint view: one row per rep, one column per checkpoint, each cell the
-rep's compliance at that checkpoint. Counting is done by the database (GROUP BY), the stage-log
-maths by `engine.funnel`, the rates by `engine.compliance`; reading follows `report_scope`.
+rep's compliance at that checkpoint. Entries, advances, wins and stays are read from the funnel
+rollup (`process.stage_rollup`, months kept exact by every Stage Log write), checkpoint counts
+from the compliance rollup; the maths is `engine.funnel` and `engine.compliance`; reading follows
+`report_scope`.
 """
 
 from __future__ import annotations
@@ -16,20 +18,24 @@ import frappe
 import pandas as pd
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Cast_, Coalesce, Count, NullIf, Sum
+from frappe.query_builder.functions import Coalesce, Count, NullIf, Sum
 from frappe.query_builder.terms import ParameterizedValueWrapper
 from frappe.utils import now_datetime
 
 from sales_process.engine.compliance import band, compliance_from_counts
 from sales_process.engine.funnel import (
 	DWELL_BUCKETS,
+	STAGE_ROLLUP_COUNTS,
 	bucket_key,
 	completion_matrix,
+	funnel_from_counts,
 	safe_fieldname,
-	stage_funnel,
 )
+from sales_process.engine.rollup import Change
+from sales_process.process import stage_rollup
 from sales_process.process.compliance_rollup import compliance_counts
 from sales_process.process.report_scope import ReportScope, readable_links, report_scope, restrict
+from sales_process.process.rollups import split_period
 from sales_process.process.settings import setting
 
 STAGES_VIEW, MATRIX_VIEW = "Stages", "Rep × Checkpoint"
@@ -66,18 +72,16 @@ def stages_view(scope: ReportScope, filters: dict):
 	now = now_datetime()
 	stages = sales_stages()
 	limits = stall_limits(stages)
-	sequence = {stage.name: stage.sp_sequence for stage in stages if stage.sp_sequence}
-	moves = stage_moves(scope)
-	won = set(moves.loc[moves["status"] == WON_STATUS, "deal"])
+	per_stage = stage_figures(scope, now)
 	counts = compliance_counts(scope, now, by=["stage"])
-	table = stage_funnel(
+	table = funnel_from_counts(
 		[stage.name for stage in stages],
 		open_deals(scope, limits, now),
-		moves,
-		sequence,
-		won,
-		scope.start,
-		scope.end,
+		pd.DataFrame(
+			[{"stage": stage, **change.counts} for stage, change in per_stage.items()],
+			columns=["stage", *STAGE_ROLLUP_COUNTS],
+		),
+		{stage: change.histograms.get("dwell_hours") or {} for stage, change in per_stage.items()},
 		compliance_from_counts(counts, ["stage"]),
 	)
 	currency = company_currency(scope.company)
@@ -148,52 +152,37 @@ def restrict_deals(query, deal, scope: ReportScope):
 	)
 
 
-def stage_moves(scope: ReportScope) -> pd.DataFrame:
-	"""Every stage change of the deals in scope that were logged in the period, from their first
-	to their newest (dwell needs the entry before the period, conversion the moves after it).
-	Rows that changed only the status are left out."""
+def stage_figures(scope: ReportScope, now) -> dict[str, Change]:
+	"""Per stage: entries, advances, wins, exits and the dwell histogram of the period.
+
+	Whole months come from the funnel rollup (Sales Stage Month); a part of a month, and every
+	month under a territory or customer-group filter (the deal's, read now), from the log rows."""
+	if scope.territories is not None or scope.customer_groups is not None:
+		months, parts = [], [(scope.start, scope.end)]
+	else:
+		months, parts = split_period(scope.start, scope.end, now)
+	per_stage = stage_rollup.month_rows(scope, months)
+	for start, end in parts:
+		for stage, change in stage_rollup.from_rows(log_rows(scope, start, end)).items():
+			per_stage.setdefault(stage, Change()).add(change)
+	return per_stage
+
+
+def log_rows(scope: ReportScope, start, end) -> list[dict]:
+	"""The log rows of [start, end) the reader may see, with what the rollup reads of them."""
 	log = frappe.qb.DocType(LOG)
-	moved_in_period = frappe.qb.DocType(LOG).as_("moved_in_period")
-	deal = frappe.qb.DocType(DEAL)
-
-	def stage_changed(table):
-		return Coalesce(table.from_stage, "") != Coalesce(table.to_stage, "")
-
-	# the deals in scope with a log row in the period (read on the (changed_on, reference_name)
-	# index), then their whole history; an IN subquery or a join to Opportunity outside this
-	# derived table lets MariaDB start from a scan of every Opportunity instead. A deal whose only
-	# change in the period was its status brings no entry or exit.
-	moved = (
-		frappe.qb.from_(moved_in_period)
-		.join(deal)
-		.on(moved_in_period.reference_name == deal.name)
-		.select(moved_in_period.reference_name, deal.status)
-		.distinct()
-		.where(moved_in_period.changed_on >= scope.start)
-		.where(moved_in_period.changed_on < scope.end)
-	)
-	moved = restrict_deals(moved, deal, scope)
 	query = (
-		frappe.qb.from_(moved)
-		.join(log)
-		.on((log.reference_doctype == DEAL) & (log.reference_name == moved.reference_name))
-		.select(
-			log.reference_name.as_("deal"),
-			# as text, parsed at once by pandas: the driver's datetime per row costs seconds
-			Cast_(log.changed_on, "varchar").as_("changed_on"),
-			log.from_stage,
-			log.to_stage,
-			Cast_(log.seconds_in_previous, "varchar").as_("seconds_in_previous"),
-			moved.status,
-		)
-		.where(stage_changed(log))
+		frappe.qb.from_(log)
+		.select(*(log[field] for field in stage_rollup.STAGES.fields))
+		.where((log.changed_on >= start) & (log.changed_on < end))
+		.where(log.reference_doctype == DEAL)
 	)
-	query = query.orderby(log.reference_name).orderby(log.changed_on).orderby(log.creation)
-	columns = ["deal", "changed_on", "from_stage", "to_stage", "seconds_in_previous", "status"]
-	frame = pd.DataFrame(query.run(), columns=columns)
-	frame["changed_on"] = pd.to_datetime(frame["changed_on"], format="ISO8601")
-	frame["seconds_in_previous"] = pd.to_numeric(frame["seconds_in_previous"], errors="coerce")
-	return frame
+	query = restrict(query, scope, rep=log.rep, company=log.company)
+	if scope.territories is not None or scope.customer_groups is not None:
+		deal = frappe.qb.DocType(DEAL)
+		query = query.join(deal).on(log.reference_name == deal.name)
+		query = restrict(query, scope, territory=deal.territory, customer_group=deal.customer_group)
+	return query.run(as_dict=True)
 
 
 def company_currency(company: str | None) -> str | None:
@@ -305,10 +294,10 @@ def stages_message(scope: ReportScope, nothing: bool = False) -> str:
 			"Open deals, their value and stalled deals are as of now; everything else covers {0} to {1}."
 		).format(frappe.format(scope.from_date, "Date"), frappe.format(scope.to_date, "Date")),
 		_(
-			"Entered: deals that moved into the stage in the period (once per deal). To a later stage: of those, the share that has since moved to a stage further on in the process order; to won: the share whose deal is now Converted (ERPNext sets it when a Sales Order is made from the deal's quotation)."
+			"Entered: deals that first reached the stage in the period (a deal coming back to a stage is not a new entry). To a later stage: of those, the share that has since moved to a stage further on in the process order; to won: the share whose deal is won now (a Sales Order of the deal was submitted)."
 		),
 		_(
-			"Dwell: wall-clock hours from entering the stage to leaving it, over the deals that left it in the period (Sales Stage Log); the columns after p90 are its histogram, and so is the chart."
+			"Dwell: wall-clock hours from entering the stage to leaving it, over the deals that left it in the period (Sales Stage Log), to the hour up to a week, to 6 hours up to 30 days and to the day beyond; the columns after p90 are its histogram, and so is the chart."
 		),
 		_(
 			"Stalled: open deals whose wall-clock time in their current stage exceeds the stage's stall limit (the alerts count working hours, so they may flag fewer)."

@@ -1,0 +1,252 @@
+"""Stage-log counts for Funnel Health at the scale of a year (DESIGN.md §3).
+
+Each Sales Stage Log row carries what the funnel needs, stamped by the server when the row is
+written (`engine.funnel.move_facts`): the deal's rep and company, whether it is the deal's first
+arrival in the stage, when the deal then first reached a later stage, whether the deal is won,
+and how long the stay it ends lasted. `Sales Stage Month` sums what the rows add
+(`engine.funnel.log_row_contribution`) per month, company, rep and stage; every write of a row —
+a new move, a later advance, a win, a reassignment — moves its summary row in the same
+transaction. Moves are logged at the server's time, never in the future, so the current month's
+row also answers a period that ends today.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import frappe
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Sum
+
+from sales_process.engine.funnel import (
+	STAGE_ROLLUP_COUNTS,
+	STAGE_ROLLUP_HISTOGRAMS,
+	STAGE_ROLLUP_KEYS,
+	log_row_contribution,
+	move_facts,
+)
+from sales_process.engine.rollup import Change, merged
+from sales_process.process import rollups
+from sales_process.process.report_scope import ReportScope, restrict
+
+LOG = "Sales Stage Log"
+ROLLUP = "Sales Stage Month"
+FACT_FIELDS = ("rep", "company", "first_entry", "advanced_on", "deal_won", "stay_seconds")
+
+STAGES = rollups.Rollup(
+	doctype=ROLLUP,
+	keys=STAGE_ROLLUP_KEYS,
+	counts=STAGE_ROLLUP_COUNTS,
+	histograms=STAGE_ROLLUP_HISTOGRAMS,
+	source=LOG,
+	fields=("changed_on", "from_stage", "to_stage", *FACT_FIELDS),
+	contribution=log_row_contribution,
+	datetime_fields=("changed_on", "advanced_on"),
+)
+
+
+# keeping
+
+
+def counted_insert(row):
+	"""Insert a log row (a system write of values just read from the deal) and count it."""
+	row.db_insert()
+	rollups.apply(STAGES, [], [rollups.values_of(STAGES, row)])
+
+
+def stamp_advances(names: list[str], at: datetime):
+	"""Earlier first entries the deal has now moved beyond."""
+	if not names:
+		return
+	log = frappe.qb.DocType(LOG)
+	with rollups.bulk_write(STAGES, names):
+		frappe.qb.update(log).set(log.advanced_on, at).where(log.name.isin(names)).run()
+
+
+def follow_deal(reference_doctype: str, reference_name: str, **values):
+	"""The deal's rows take its new rep / company / won state (a reassignment, a win, a reopening)."""
+	log = frappe.qb.DocType(LOG)
+	query = (
+		frappe.qb.from_(log)
+		.select(log.name)
+		.where((log.reference_doctype == reference_doctype) & (log.reference_name == reference_name))
+	)
+	for field, value in values.items():
+		query = query.where(log[field].isnull() | (log[field] != value))
+	names = query.run(pluck=True)
+	if not names:
+		return
+	update = frappe.qb.update(log)
+	for field, value in values.items():
+		update = update.set(log[field], value)
+	with rollups.bulk_write(STAGES, names):
+		update.where(log.name.isin(names)).run()
+
+
+def rebuild() -> int:
+	"""`bench --site <site> execute sales_process.process.stage_rollup.rebuild`"""
+	return rollups.rebuild(STAGES)
+
+
+def restamp_all(commit=None) -> int:
+	"""Stamp every log row's facts again from the deals' histories and rebuild the rollup (a patch,
+	the install's backfill, a bulk load): `bench --site <site> execute
+	sales_process.process.stage_rollup.restamp_all`."""
+	from sales_process.adapters import opportunity
+	from sales_process.process.rule_book import stage_order
+
+	return restamp(stage_order(), opportunity.funnel_facts_of, commit=commit)
+
+
+def restamp(sequence: dict, deal_facts, only: list[str] | None = None, commit=None) -> int:
+	"""`deal_facts(names) -> {name: (rep, company, won)}`. Returns the rows written.
+
+	Every deal (the rollup rebuilt at the end; `commit`, when given, is called after each batch of
+	deals to keep a patch's transactions small), or `only` these deals (their summary rows moved
+	in the caller's transaction)."""
+	if only is not None:
+		names = frappe.get_all(
+			LOG, filters={"reference_doctype": "Opportunity", "reference_name": ("in", only)}, pluck="name"
+		)
+		with rollups.bulk_write(STAGES, names):
+			return _restamp_deals(only, deal_facts, sequence)
+	written, last = 0, ""
+	while deals := _deals_after(last):
+		last = deals[-1]
+		written += _restamp_deals(deals, deal_facts, sequence)
+		if commit:
+			commit()
+	rebuild()
+	return written
+
+
+def _deals_after(last: str, batch: int = 2_000) -> list[str]:
+	log = frappe.qb.DocType(LOG)
+	return (
+		frappe.qb.from_(log)
+		.select(log.reference_name)
+		.distinct()
+		.where((log.reference_doctype == "Opportunity") & (log.reference_name > last))
+		.orderby(log.reference_name)
+		.limit(batch)
+		.run(pluck=True)
+	)
+
+
+def _restamp_deals(deals: list[str], deal_facts, sequence: dict) -> int:
+	log = frappe.qb.DocType(LOG)
+	if not deals:
+		return 0
+	facts = deal_facts(deals)
+	rows = (
+		frappe.qb.from_(log)
+		.select(
+			log.name,
+			log.reference_name,
+			log.changed_on,
+			log.from_stage,
+			log.to_stage,
+			log.seconds_in_previous,
+		)
+		.where((log.reference_doctype == "Opportunity") & log.reference_name.isin(deals))
+		.orderby(log.reference_name)
+		.orderby(log.changed_on)
+		.orderby(log.creation)
+		.run(as_dict=True)
+	)
+	updates = []
+	history: list[dict] = []
+	for row in rows:
+		if history and history[-1]["reference_name"] != row.reference_name:
+			updates += _stamped(history, facts)
+			history = []
+		stamped = move_facts(
+			history, row.from_stage, row.to_stage, row.changed_on, row.seconds_in_previous, sequence
+		)
+		for earlier in history:
+			if earlier["name"] in stamped.advances:
+				earlier["advanced_on"] = row.changed_on
+		history.append(
+			{
+				**row,
+				"first_entry": int(stamped.first_entry),
+				"advanced_on": None,
+				"stay_seconds": stamped.stay_seconds,
+			}
+		)
+	updates += _stamped(history, facts)
+	_write_facts(updates)
+	return len(updates)
+
+
+def _stamped(history: list[dict], facts: dict) -> list[tuple]:
+	if not history:
+		return []
+	rep, company, won = facts.get(history[0]["reference_name"], (None, None, False))
+	return [
+		(
+			row["name"],
+			rep,
+			company,
+			row["first_entry"],
+			row["advanced_on"],
+			int(bool(won)),
+			row["stay_seconds"],
+		)
+		for row in history
+	]
+
+
+def _write_facts(updates: list[tuple], chunk: int = 500):
+	"""One UPDATE per chunk of rows, each field a CASE on the row's name (one statement per row
+	would take an hour for a large org's year)."""
+	log = frappe.qb.DocType(LOG)
+	for start in range(0, len(updates), chunk):
+		rows = updates[start : start + chunk]
+		query = frappe.qb.update(log)
+		for index, field in enumerate(FACT_FIELDS, start=1):
+			case = Case()
+			for row in rows:
+				case = case.when(log.name == row[0], row[index])
+			query = query.set(log[field], case.else_(log[field]))
+		query.where(log.name.isin([row[0] for row in rows])).run()
+
+
+# reading
+
+
+def month_rows(scope: ReportScope, months: list[date]) -> dict[str, Change]:
+	"""Per stage, the rollup rows of `months` summed (dwell histograms merged)."""
+	if not months:
+		return {}
+	table = frappe.qb.DocType(ROLLUP)
+	query = (
+		frappe.qb.from_(table)
+		.select(table.stage, *(Sum(table[name]).as_(name) for name in STAGE_ROLLUP_COUNTS))
+		.where(table.month.isin(months))
+		.groupby(table.stage)
+	)
+	query = restrict(query, scope, rep=table.rep, company=table.company)
+	per_stage = {
+		row[0]: Change(
+			counts={name: int(value or 0) for name, value in zip(STAGE_ROLLUP_COUNTS, row[1:], strict=True)}
+		)
+		for row in query.run()
+	}
+	histograms = frappe.qb.from_(table).select(table.stage, table.dwell_hours).where(table.month.isin(months))
+	histograms = restrict(histograms.where(table.exits > 0), scope, rep=table.rep, company=table.company)
+	parsed: dict[str, list] = {}
+	for stage, text in histograms.run():
+		parsed.setdefault(stage, []).append(json.loads(text or "{}"))
+	for stage, items in parsed.items():
+		per_stage.setdefault(stage, Change()).histograms = {"dwell_hours": merged(items)}
+	return per_stage
+
+
+def from_rows(rows: list[dict]) -> dict[str, Change]:
+	"""Per stage, what log rows read from the log add (a part of the period no month covers)."""
+	per_stage: dict[str, Change] = {}
+	for key, change in rollups.total_of(STAGES, rows).items():
+		per_stage.setdefault(key[3], Change()).add(change)
+	return per_stage

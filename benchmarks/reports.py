@@ -7,7 +7,7 @@ Fill a throwaway site first with the demo command at benchmark size, e.g.
 then, from the bench's sites folder:
     ../env/bin/python ../apps/sales_process/benchmarks/reports.py --site bench.localhost [--runs 3]
 
-Prints the data sizes, the rollup build, and per report and range the median of `--runs`
+Prints the data sizes (and with --rebuild the time to rebuild each rollup), and per report and range the median of `--runs`
 warm runs (after one cold run, also printed) as a Sales Manager (every rep) and, when the
 site has a Sales Person tree, as one team manager.
 """
@@ -26,7 +26,13 @@ from frappe.utils import add_months, get_first_day, getdate
 REPORTS = {
 	"Process Compliance": [{"group_by": "Rep"}, {"group_by": "Month"}],
 	"Funnel Health": [{"view": "Stages"}, {"view": "Rep × Checkpoint"}],
-	"Objection Analysis": [{"view": "Top Types"}],
+	"Objection Analysis": [
+		{"view": "Top Types"},
+		{"view": "Trend by Month"},
+		{"view": "By Stage"},
+		{"view": "By Item Group"},
+		{"view": "Strategies"},
+	],
 	"Visit Effectiveness": [{}],
 	"Target Back-calculation": [{"target": 100_000_000}],
 	"Alert Response Time": [{}],
@@ -39,6 +45,8 @@ TABLES = [
 	"Sales Objection",
 	"Sales Process Alert",
 	"Sales Compliance Month",
+	"Sales Visit Month",
+	"Sales Stage Month",
 ]
 
 
@@ -82,26 +90,31 @@ def team_manager() -> str | None:
 	return frappe.db.get_value("Employee", groups[0].employee, "user_id")
 
 
-def main(site: str, runs: int, company: str | None):
+def main(site: str, runs: int, company: str | None, rebuild: bool, only: str | None):
 	frappe.init(site=site, sites_path=".")
 	frappe.connect()
 	frappe.set_user("Administrator")
-	from sales_process.process import compliance_rollup
+	from sales_process.process import rollups
 
 	print(f"site {site}")
 	for table in TABLES:
 		print(f"  {table:<26} {frappe.db.count(table):>12,} rows")
 
-	started = time.perf_counter()
-	months = compliance_rollup.rebuild()
-	frappe.db.commit()
-	print(f"compliance rollup rebuilt: {months} months in {time.perf_counter() - started:.2f} s")
+	if rebuild:
+		# the rollups are kept by every write; a rebuild is for a restore or a bulk load
+		for rollup in rollups.every_rollup():
+			started = time.perf_counter()
+			written = rollups.rebuild(rollup)
+			frappe.db.commit()
+			print(f"{rollup.doctype} rebuilt: {written:,} rows in {time.perf_counter() - started:.1f} s")
 
 	today = getdate()
 	manager = team_manager()
 	readers = [("Administrator", "all reps")] + ([(manager, "one team")] if manager else [])
 	print(f"{'report':<26} {'filters':<28} {'range':<14} {'reader':<10} {'cold':>8} {'warm p50':>9} rows")
 	for report, variants in REPORTS.items():
+		if only and only.lower() not in report.lower():
+			continue
 		execute = executor(report)
 		for extra in variants:
 			for label, (from_date, to_date) in ranges(today).items():
@@ -127,5 +140,7 @@ if __name__ == "__main__":
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--runs", type=int, default=3)
 	parser.add_argument("--company")
+	parser.add_argument("--rebuild", action="store_true", help="time a rebuild of every rollup first")
+	parser.add_argument("--only", help="only the reports whose name contains this")
 	args = parser.parse_args()
-	main(args.site, args.runs, args.company)
+	main(args.site, args.runs, args.company, args.rebuild, args.only)

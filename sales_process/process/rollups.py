@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import frappe
-from frappe.query_builder.functions import Coalesce
+from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_months, get_datetime, now_datetime
 from pypika.terms import Field, Function
 
-from sales_process.engine.rollup import Change, Contribution, changes, total
+from sales_process.engine.rollup import Change, Contribution, changes, merged, total
 
 __all__ = ["Change", "Contribution", "Rollup", "apply", "apply_doc", "bulk_write", "rebuild", "split_period"]
 
@@ -130,6 +130,38 @@ def _joined(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, 
 		else:
 			joined.append(part)
 	return joined
+
+
+def month_sums(rollup: Rollup, months: list[date], by: str, narrow) -> dict[str, Change]:
+	"""Per value of the key column `by`, the summary rows of `months` summed and their histograms
+	merged; `narrow(query, table)` adds the reader's conditions. The counts are summed by the
+	database; the histograms (a year of one org: a few thousand small JSON texts) here."""
+	if not months:
+		return {}
+	table = frappe.qb.DocType(rollup.doctype)
+	query = (
+		frappe.qb.from_(table)
+		.select(table[by], *(Sum(table[name]).as_(name) for name in rollup.counts))
+		.where(table.month.isin(months))
+		.groupby(table[by])
+	)
+	sums = {
+		row[0]: Change(
+			counts={name: int(value or 0) for name, value in zip(rollup.counts, row[1:], strict=True)}
+		)
+		for row in narrow(query, table).run()
+	}
+	if not rollup.histograms:
+		return sums
+	query = frappe.qb.from_(table).select(table[by], *(table[name] for name in rollup.histograms))
+	parsed: dict[str, dict[str, list]] = {}
+	for value, *texts in narrow(query.where(table.month.isin(months)), table).run():
+		for name, text in zip(rollup.histograms, texts, strict=True):
+			if text and text != "{}":
+				parsed.setdefault(value, {}).setdefault(name, []).append(json.loads(text))
+	for value, by_name in parsed.items():
+		sums.setdefault(value, Change()).histograms = {name: merged(items) for name, items in by_name.items()}
+	return sums
 
 
 def row_name(rollup: Rollup, key: tuple) -> str:

@@ -12,12 +12,10 @@ row also answers a period that ends today.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 import frappe
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Sum
 
 from sales_process.engine.funnel import (
 	STAGE_ROLLUP_COUNTS,
@@ -26,7 +24,7 @@ from sales_process.engine.funnel import (
 	log_row_contribution,
 	move_facts,
 )
-from sales_process.engine.rollup import Change, merged
+from sales_process.engine.rollup import Change
 from sales_process.process import rollups
 from sales_process.process.report_scope import ReportScope, restrict
 
@@ -218,30 +216,12 @@ def _write_facts(updates: list[tuple], chunk: int = 500):
 
 def month_rows(scope: ReportScope, months: list[date]) -> dict[str, Change]:
 	"""Per stage, the rollup rows of `months` summed (dwell histograms merged)."""
-	if not months:
-		return {}
-	table = frappe.qb.DocType(ROLLUP)
-	query = (
-		frappe.qb.from_(table)
-		.select(table.stage, *(Sum(table[name]).as_(name) for name in STAGE_ROLLUP_COUNTS))
-		.where(table.month.isin(months))
-		.groupby(table.stage)
+	return rollups.month_sums(
+		STAGES,
+		months,
+		"stage",
+		lambda query, table: restrict(query, scope, rep=table.rep, company=table.company),
 	)
-	query = restrict(query, scope, rep=table.rep, company=table.company)
-	per_stage = {
-		row[0]: Change(
-			counts={name: int(value or 0) for name, value in zip(STAGE_ROLLUP_COUNTS, row[1:], strict=True)}
-		)
-		for row in query.run()
-	}
-	histograms = frappe.qb.from_(table).select(table.stage, table.dwell_hours).where(table.month.isin(months))
-	histograms = restrict(histograms.where(table.exits > 0), scope, rep=table.rep, company=table.company)
-	parsed: dict[str, list] = {}
-	for stage, text in histograms.run():
-		parsed.setdefault(stage, []).append(json.loads(text or "{}"))
-	for stage, items in parsed.items():
-		per_stage.setdefault(stage, Change()).histograms = {"dwell_hours": merged(items)}
-	return per_stage
 
 
 def from_rows(rows: list[dict]) -> dict[str, Change]:

@@ -10,13 +10,9 @@ so the current month's row also answers a period that ends today.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
-import frappe
-from frappe.query_builder.functions import Sum
-
-from sales_process.engine.rollup import Change, merged
+from sales_process.engine.rollup import Change
 from sales_process.engine.visits_report import (
 	ROLLUP_COUNTS,
 	ROLLUP_HISTOGRAMS,
@@ -71,37 +67,14 @@ def rebuild() -> int:
 
 def month_rows(scope: ReportScope, months: list[date], company_filter: bool) -> dict[str, Change]:
 	"""Per rep, the rollup rows of `months` summed (histograms merged)."""
-	if not months:
-		return {}
-	table = frappe.qb.DocType(ROLLUP)
-	query = (
-		frappe.qb.from_(table)
-		.select(table.rep, *(Sum(table[name]).as_(name) for name in ROLLUP_COUNTS))
-		.where(table.month.isin(months))
-		.groupby(table.rep)
-	)
-	query = restrict(query, scope, rep=table.rep)
-	if company_filter:
-		query = query.where((table.company == scope.company) | (table.company == ""))
-	per_rep = {
-		row[0]: Change(
-			counts={name: int(value or 0) for name, value in zip(ROLLUP_COUNTS, row[1:], strict=True)}
-		)
-		for row in query.run()
-	}
-	# the histograms per row, merged here: a year of one org is a few thousand small JSON texts
-	histograms = frappe.qb.from_(table).select(table.rep, *(table[name] for name in ROLLUP_HISTOGRAMS))
-	histograms = restrict(histograms.where(table.month.isin(months)), scope, rep=table.rep)
-	if company_filter:
-		histograms = histograms.where((table.company == scope.company) | (table.company == ""))
-	parsed: dict[str, dict[str, list]] = {}
-	for rep, *texts in histograms.run():
-		for name, text in zip(ROLLUP_HISTOGRAMS, texts, strict=True):
-			parsed.setdefault(rep, {}).setdefault(name, []).append(json.loads(text or "{}"))
-	for rep, by_name in parsed.items():
-		change = per_rep.setdefault(rep, Change())
-		change.histograms = {name: merged(items) for name, items in by_name.items()}
-	return per_rep
+
+	def narrow(query, table):
+		query = restrict(query, scope, rep=table.rep)
+		if company_filter:
+			query = query.where((table.company == scope.company) | (table.company == ""))
+		return query
+
+	return rollups.month_sums(VISITS, months, "rep", narrow)
 
 
 def from_rows(rows: list[dict]) -> dict[str, Change]:

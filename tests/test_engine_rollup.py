@@ -1,4 +1,3 @@
-import json
 import random
 from datetime import date, datetime, timedelta
 
@@ -9,22 +8,14 @@ from sales_process.engine.alerts import percentile
 from sales_process.engine.compliance import (
 	COUNT_COLUMNS,
 	IMMEDIATE_GRACE,
-	compliance_table,
 	completed_on_time,
+	compliance_table,
 	record_contribution,
 	unsettled,
 )
-from sales_process.engine.rollup import (
-	Contribution,
-	ceil_step,
-	changes,
-	count_at_most,
-	dwell_hours_key,
-	histogram_percentile,
-	merged,
-	month_of,
-	total,
-)
+from sales_process.engine.rollup import Buckets, Contribution, changes, month_of, total
+
+DWELL = Buckets("d_", ((72, 1), (168, 6), (720, 24), (2064, 168)))
 
 
 def test_changes_are_new_minus_old_and_drop_what_did_not_move():
@@ -34,67 +25,60 @@ def test_changes_are_new_minus_old_and_drop_what_did_not_move():
 		Contribution(("2026-02", "b"), {"due": 1, "completed": 0}),
 	]
 	delta = changes(old, new)
-	assert delta[("2026-01", "a")].counts == {"due": 0, "completed": 1}
-	assert delta[("2026-02", "b")].counts == {"due": 1, "completed": 0}
+	assert delta[("2026-01", "a")].counts == {"completed": 1}
+	assert delta[("2026-02", "b")].counts == {"due": 1}
 	assert changes(new, new) == {}
 
 
 def test_a_move_to_another_key_takes_from_one_row_and_gives_to_the_other():
-	before = [Contribution(("m", "rep1"), {"due": 1}, {"minutes": {30: 1}})]
-	after = [Contribution(("m", "rep2"), {"due": 1}, {"minutes": {30: 1}})]
+	before = [Contribution(("m", "rep1"), {"due": 1, "minutes_030": 1})]
+	after = [Contribution(("m", "rep2"), {"due": 1, "minutes_030": 1})]
 	delta = changes(before, after)
-	assert delta[("m", "rep1")].counts == {"due": -1}
-	assert delta[("m", "rep1")].histograms == {"minutes": {30: -1}}
-	assert delta[("m", "rep2")].histograms == {"minutes": {30: 1}}
+	assert delta[("m", "rep1")].counts == {"due": -1, "minutes_030": -1}
+	assert delta[("m", "rep2")].counts == {"due": 1, "minutes_030": 1}
 
 
-def test_histogram_changes_that_cancel_leave_no_bucket():
-	delta = changes(
-		[Contribution(("m",), {"n": 1}, {"h": {5: 1}})], [Contribution(("m",), {"n": 2}, {"h": {5: 1}})]
-	)
-	assert delta[("m",)].histograms == {}
-	assert delta[("m",)].counts == {"n": 1}
-
-
-def test_histogram_percentile_is_the_percentile_of_the_values_it_holds():
-	rng = random.Random(7)
-	for _ in range(200):
-		values = [rng.randint(0, 40) for _ in range(rng.randint(1, 30))]
-		histogram = {}
-		for value in values:
-			histogram[value] = histogram.get(value, 0) + 1
-		for share in (0.0, 0.5, 0.9, 1.0):
-			assert histogram_percentile(histogram, share) == pytest.approx(percentile(values, share))
-	assert histogram_percentile({}, 0.5) is None
-	assert histogram_percentile({3: 0}, 0.5) is None
-
-
-def test_histograms_read_back_from_json_merge_by_value():
-	stored = [json.loads(json.dumps({1: 2, 5: 1})), {"1": 1, "7": 0}]
-	assert merged(stored) == {1: 3, 5: 1}
-	assert count_at_most({1: 3, 5: 1, 9: 2}, 5) == 4
-
-
-def test_ceil_step_rounds_up_and_never_below_zero():
-	assert ceil_step(0, 1) == 0
-	assert ceil_step(0.01, 1) == 1
-	assert ceil_step(2.0, 1) == 2
-	assert ceil_step(-3, 1) == 0
-	assert ceil_step(float("nan"), 1) == 0
-	assert ceil_step(169, 6) == 174
+def test_bucket_bounds_widen_and_every_value_finds_the_first_bound_at_or_above_it():
+	bounds = DWELL.bounds
+	assert bounds[:3] == (0.0, 1.0, 2.0) and 72.0 in bounds and 78.0 in bounds and 192.0 in bounds
+	assert len(DWELL.columns) == len(bounds) + 1 == 121
+	assert DWELL.index(0) == 0 and DWELL.index(-5) == 0 and DWELL.index(float("nan")) == 0
+	assert DWELL.upper(DWELL.index(0.2)) == 1.0
+	assert DWELL.upper(DWELL.index(72.0)) == 72.0
+	assert DWELL.upper(DWELL.index(72.01)) == 78.0
+	assert DWELL.index(5000) == len(bounds)  # above the last bound: the overflow bucket
+	assert DWELL.count_of(3.5) == {"d_004": 1}
 
 
 @pytest.mark.parametrize("bound", [24, 72, 168, 336, 672])
-def test_dwell_buckets_split_exactly_at_the_reports_bounds(bound):
-	for hours in (bound - 0.01, bound, bound + 0.01, bound - 5.5, bound + 5.5):
-		assert (dwell_hours_key(hours) <= bound) == (hours <= bound)
+def test_the_reports_dwell_bounds_split_the_buckets_exactly(bound):
+	rng = random.Random(bound)
+	values = [rng.uniform(0, 1500) for _ in range(500)] + [bound, bound - 0.001, bound + 0.001]
+	counts = {}
+	for value in values:
+		for column, one in DWELL.count_of(value).items():
+			counts[column] = counts.get(column, 0) + one
+	assert DWELL.count_at_most(counts, bound) == sum(1 for value in values if value <= bound)
+	assert DWELL.total(counts) == len(values)
 
 
-def test_dwell_key_is_at_most_one_step_above_the_length():
-	for hours in (0.5, 23.2, 100.1, 170.2, 500.5, 800.1, 2000.0):
-		key = dwell_hours_key(hours)
-		step = 1 if hours <= 168 else 6 if hours <= 720 else 24
-		assert hours <= key < hours + step
+def test_a_bucketed_percentile_is_the_percentile_of_the_values_rounded_up_to_their_bound():
+	rng = random.Random(7)
+	minutes = Buckets("m_", ((90, 1), (240, 5), (720, 30)))
+	for _ in range(100):
+		values = [rng.uniform(1, 400) for _ in range(rng.randint(1, 60))]
+		counts = {}
+		for value in values:
+			column = minutes.column(minutes.index(value))
+			counts[column] = counts.get(column, 0) + 1
+		rounded = [minutes.upper(minutes.index(value)) for value in values]
+		for value, up in zip(values, rounded, strict=True):
+			step = 1 if value <= 90 else 5 if value <= 240 else 30
+			assert value - 1e-9 <= up < value + step
+		for share in (0.5, 0.9):
+			# the percentile of the values each rounded up to its bound
+			assert minutes.percentile(counts, share) == pytest.approx(percentile(rounded, share))
+	assert minutes.percentile({}, 0.5) is None
 
 
 def test_month_of():
@@ -171,7 +155,7 @@ def test_the_rollup_of_an_ended_month_is_its_compliance_table():
 	table = table[(table[COUNT_COLUMNS] != 0).any(axis=1)]  # a group of cancelled records adds nothing
 	for row in table.to_dict("records"):
 		key = (row["month"], row["company"], row["assigned_to"], row["checkpoint"], row["stage"])
-		assert {name: rollup[key].counts[name] for name in COUNT_COLUMNS} == {
+		assert {name: rollup[key].counts.get(name, 0) for name in COUNT_COLUMNS} == {
 			name: row[name] for name in COUNT_COLUMNS
 		}
 	assert len(rollup) == len(table)
@@ -182,7 +166,7 @@ def test_rollup_less_what_is_not_yet_due_is_the_count_at_any_moment():
 	records = [r for r in random_records(rng, 400) if r["due_on"]]
 	as_of = datetime(2026, 4, 10, 12)
 	settled = total(item for record in records for item in record_contribution(record)).values()
-	counts = {name: sum(change.counts[name] for change in settled) for name in COUNT_COLUMNS}
+	counts = {name: sum(change.counts.get(name, 0) for change in settled) for name in COUNT_COLUMNS}
 	for record in records:
 		if record["due_on"] > as_of:
 			for name, value in unsettled(record["status"]).items():

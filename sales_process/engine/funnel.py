@@ -21,7 +21,7 @@ from datetime import datetime
 import pandas as pd
 
 from sales_process.engine.alerts import percentile
-from sales_process.engine.rollup import Contribution, dwell_hours_key, histogram_percentile, month_of
+from sales_process.engine.rollup import Buckets, Contribution, month_of
 
 HOUR = 3600.0
 
@@ -272,8 +272,10 @@ def _round(value: float | None) -> float | None:
 # the Funnel Health rollup: what each Sales Stage Log row adds, per month, company, rep and stage
 
 STAGE_ROLLUP_KEYS = ("month", "company", "rep", "stage")
-STAGE_ROLLUP_COUNTS = ("entered", "advanced", "won", "exits")
-STAGE_ROLLUP_HISTOGRAMS = ("dwell_hours",)
+# a stay's length in hours: to the hour up to 3 days, to 6 hours up to a week, to the day up to 30
+# days, to the week up to 86 days; the report's buckets (24, 72, 168, 336, 672 h) are bounds
+DWELL_HOURS = Buckets("dwell_", ((72, 1), (168, 6), (720, 24), (2064, 168)))
+STAGE_ROLLUP_COUNTS = ("entered", "advanced", "won", "exits", *DWELL_HOURS.columns)
 
 
 def changes_stage(from_stage: str | None, to_stage: str | None) -> bool:
@@ -313,26 +315,29 @@ def log_row_contribution(row: Mapping) -> list[Contribution]:
 		items.append(Contribution((month, company, rep, row["to_stage"]), counts))
 	stay = row.get("stay_seconds")
 	if row.get("from_stage") and stay is not None and not pd.isna(stay):
-		counts = {"entered": 0, "advanced": 0, "won": 0, "exits": 1}
-		dwell = {"dwell_hours": {dwell_hours_key(float(stay) / HOUR): 1}}
-		items.append(Contribution((month, company, rep, row["from_stage"]), counts, dwell))
+		counts = {
+			"entered": 0,
+			"advanced": 0,
+			"won": 0,
+			"exits": 1,
+			**DWELL_HOURS.count_of(float(stay) / HOUR),
+		}
+		items.append(Contribution((month, company, rep, row["from_stage"]), counts))
 	return items
 
 
-def dwell_from_histogram(histogram: Mapping[int, int]) -> dict:
-	"""Exits, median and p90 hours and the report's buckets from a stage's dwell histogram (hours
-	rounded up by `engine.rollup.dwell_hours_key`, so each bucket bound splits it exactly)."""
+def dwell_from_buckets(counts: Mapping[str, int]) -> dict:
+	"""Exits, median and p90 hours and the report's buckets from a stage's dwell bucket counts."""
 	row = {
-		"exits": sum(int(count) for count in histogram.values()),
-		"median_hours": _round(histogram_percentile(histogram, 0.5)),
-		"p90_hours": _round(histogram_percentile(histogram, 0.9)),
+		"exits": DWELL_HOURS.total(counts),
+		"median_hours": _round(DWELL_HOURS.percentile(counts, 0.5)),
+		"p90_hours": _round(DWELL_HOURS.percentile(counts, 0.9)),
 	}
-	lower = float("-inf")
+	below = 0
 	for index, (_label, upper) in enumerate(DWELL_BUCKETS):
-		row[bucket_key(index)] = sum(
-			int(count) for value, count in histogram.items() if lower < int(value) <= (upper or float("inf"))
-		)
-		lower = upper if upper is not None else lower
+		upto = DWELL_HOURS.count_at_most(counts, upper) if upper is not None else row["exits"]
+		row[bucket_key(index)] = upto - below
+		below = upto
 	return row
 
 
@@ -340,11 +345,11 @@ def funnel_from_counts(
 	stages: Sequence[str],
 	open_deals: pd.DataFrame,
 	counts: pd.DataFrame,
-	dwell: Mapping[str, Mapping[int, int]],
+	dwell: Mapping[str, Mapping[str, int]],
 	checkpoint_completion: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
 	"""`stage_funnel`'s table from rollup sums: `counts` has stage, entered, advanced, won per stage
-	(summed over the period's months), `dwell` each stage's merged dwell histogram."""
+	(summed over the period's months), `dwell` each stage's dwell bucket counts."""
 	conversion = counts.reindex(columns=["stage", "entered", "advanced", "won"]).copy()
 	for column in ("entered", "advanced", "won"):
 		conversion[column] = pd.to_numeric(conversion[column], errors="coerce").fillna(0).astype("int64")
@@ -353,9 +358,9 @@ def funnel_from_counts(
 	conversion["to_won_rate"] = _share(conversion["won"], conversion["entered"])
 	stays = pd.DataFrame(
 		[
-			{"stage": stage, **dwell_from_histogram(histogram)}
-			for stage, histogram in dwell.items()
-			if histogram
+			{"stage": stage, **dwell_from_buckets(buckets)}
+			for stage, buckets in dwell.items()
+			if DWELL_HOURS.total(buckets)
 		],
 		columns=["stage", "exits", "median_hours", "p90_hours"]
 		+ [bucket_key(i) for i in range(len(DWELL_BUCKETS))],

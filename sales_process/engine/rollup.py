@@ -6,10 +6,11 @@ checkpoint, stage …). When the document is written, its old contribution is ta
 new one added in the same transaction, so a summary row always equals the count of the rows
 behind it — which `total` recomputes from scratch for a rebuild and for the tests.
 
-Besides counts, a contribution can carry histograms ({value: count}) for medians and
-percentiles: values are rounded up to a step before they are stored (`ceil_step`), so a
-threshold that is a multiple of the step splits a histogram exactly, and a median read from it
-is at most one step above the exact one.
+Everything in a summary row is a count, so the database sums a year of rows by itself. Medians
+and percentiles come from `Buckets`: a value is counted in the bucket whose upper bound is the
+first at or above it (bounds at steps that widen with the value), one count column per bucket; a
+threshold that is a bound splits the buckets exactly, and a percentile read from them is at most
+one step above the exact one.
 
 Pure functions; the Frappe side (`process.rollups`) reads documents and writes the rows.
 """
@@ -17,6 +18,7 @@ Pure functions; the Frappe side (`process.rollups`) reads documents and writes t
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,7 +30,6 @@ class Contribution:
 
 	key: tuple
 	counts: Mapping[str, int]
-	histograms: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -36,30 +37,16 @@ class Change:
 	"""The sum of contributions (or of their differences) for one summary row."""
 
 	counts: dict[str, int] = field(default_factory=dict)
-	histograms: dict[str, dict[int, int]] = field(default_factory=dict)
 
 	def add(self, contribution: Contribution | Change, sign: int = 1):
 		for name, value in contribution.counts.items():
 			self.counts[name] = self.counts.get(name, 0) + sign * int(value)
-		for name, histogram in contribution.histograms.items():
-			target = self.histograms.setdefault(name, {})
-			for value, count in histogram.items():
-				target[int(value)] = target.get(int(value), 0) + sign * int(count)
 
 	def is_zero(self) -> bool:
-		return not any(self.counts.values()) and not any(
-			count for histogram in self.histograms.values() for count in histogram.values()
-		)
+		return not any(self.counts.values())
 
 	def without_zeros(self) -> Change:
-		return Change(
-			counts=dict(self.counts),
-			histograms={
-				name: {value: count for value, count in histogram.items() if count}
-				for name, histogram in self.histograms.items()
-				if any(histogram.values())
-			},
-		)
+		return Change({name: value for name, value in self.counts.items() if value})
 
 
 def changes(old: Iterable[Contribution], new: Iterable[Contribution]) -> dict[tuple, Change]:
@@ -86,55 +73,75 @@ def month_of(moment: datetime | date | None) -> date | None:
 	return moment.replace(day=1)
 
 
-def ceil_step(value: float, step: float) -> int:
-	"""`value` rounded up to a multiple of `step` (0 stays 0; a negative value — a clock that went
-	backwards — counts as 0)."""
-	if value is None or math.isnan(value) or value <= 0:
-		return 0
-	return int(math.ceil(value / step - 1e-9) * step)
+@dataclass(frozen=True)
+class Buckets:
+	"""Buckets for a value, as count columns `{prefix}{index:03d}`.
+
+	`steps` are (up to, step) pairs: bounds every `step` until `up to`, then the next pair's step;
+	bucket 0 holds values ≤ 0, the last holds everything above the last bound.
+	"""
+
+	prefix: str
+	steps: tuple[tuple[float, float], ...]
+
+	@property
+	def bounds(self) -> tuple[float, ...]:
+		bounds, bound = [0.0], 0.0
+		for up_to, step in self.steps:
+			while bound + step <= up_to + 1e-9:
+				bound = round(bound + step, 9)
+				bounds.append(bound)
+		return tuple(bounds)
+
+	@property
+	def columns(self) -> tuple[str, ...]:
+		return tuple(self.column(index) for index in range(len(self.bounds) + 1))
+
+	def column(self, index: int) -> str:
+		return f"{self.prefix}{index:03d}"
+
+	def index(self, value: float) -> int:
+		"""The first bucket whose bound is ≥ the value (a value on a bound is in that bucket)."""
+		if value is None or math.isnan(value) or value <= 0:
+			return 0
+		return bisect_left(self.bounds, value - 1e-9)
+
+	def count_of(self, value: float) -> dict[str, int]:
+		return {self.column(self.index(value)): 1}
+
+	def upper(self, index: int) -> float:
+		"""What a bucket's values read as: its bound (the overflow bucket: the last bound)."""
+		bounds = self.bounds
+		return bounds[min(index, len(bounds) - 1)]
+
+	def percentile(self, counts: Mapping[str, int], share: float) -> float | None:
+		"""The linear-interpolated percentile (as `engine.alerts.percentile`) of the bucketed values,
+		each read as its bucket's bound; None when the buckets hold nothing."""
+		items = [(index, int(counts.get(column) or 0)) for index, column in enumerate(self.columns)]
+		items = [(self.upper(index), count) for index, count in items if count > 0]
+		size = sum(count for _value, count in items)
+		if not size:
+			return None
+		position = share * (size - 1)
+		low, high = math.floor(position), math.ceil(position)
+		return _nth(items, low) + (_nth(items, high) - _nth(items, low)) * (position - low)
+
+	def count_at_most(self, counts: Mapping[str, int], limit: float) -> int:
+		"""How many values are ≤ `limit` (exact when `limit` is a bound)."""
+		return sum(
+			int(counts.get(self.column(index)) or 0)
+			for index, bound in enumerate(self.bounds)
+			if bound <= limit + 1e-9
+		)
+
+	def total(self, counts: Mapping[str, int]) -> int:
+		return sum(int(counts.get(column) or 0) for column in self.columns)
 
 
-def dwell_hours_key(hours: float) -> int:
-	"""A stay's length for the dwell histogram: to the hour up to a week, to 6 hours up to 30 days,
-	to the day beyond. The report's buckets (24, 72, 168, 336, 672 h) are multiples of the step at
-	their length, so they split the histogram exactly."""
-	if hours is None or math.isnan(hours) or hours <= 168:
-		return ceil_step(hours, 1)
-	if hours <= 720:
-		return ceil_step(hours, 6)
-	return ceil_step(hours, 24)
-
-
-def merged(histograms: Iterable[Mapping]) -> dict[int, int]:
-	"""Several stored histograms (keys may be text, as JSON keeps them) as one."""
-	result: dict[int, int] = {}
-	for histogram in histograms:
-		for value, count in (histogram or {}).items():
-			result[int(value)] = result.get(int(value), 0) + int(count)
-	return {value: count for value, count in result.items() if count}
-
-
-def histogram_percentile(histogram: Mapping[int, int], share: float) -> float | None:
-	"""The linear-interpolated percentile (as `engine.alerts.percentile`) of the values a histogram
-	holds, each value repeated `count` times; None when it holds nothing."""
-	items = sorted((int(value), int(count)) for value, count in histogram.items() if int(count) > 0)
-	size = sum(count for _value, count in items)
-	if not size:
-		return None
-	position = share * (size - 1)
-	low, high = math.floor(position), math.ceil(position)
-	return _nth(items, low) + (_nth(items, high) - _nth(items, low)) * (position - low)
-
-
-def _nth(items: list[tuple[int, int]], index: int) -> int:
+def _nth(items: list[tuple[float, int]], index: int) -> float:
 	seen = 0
 	for value, count in items:
 		seen += count
 		if index < seen:
 			return value
 	return items[-1][0]
-
-
-def count_at_most(histogram: Mapping[int, int], limit: float) -> int:
-	"""How many values are ≤ `limit`."""
-	return sum(int(count) for value, count in histogram.items() if int(value) <= limit)

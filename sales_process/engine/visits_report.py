@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from sales_process.engine.rollup import Contribution, ceil_step, count_at_most, histogram_percentile, month_of
+from sales_process.engine.rollup import Buckets, Contribution, month_of
 
 INSIDE = "Inside"
 WON_STATUS = "Converted"
@@ -44,10 +44,21 @@ COUNT_COLUMNS = [
 
 # the Visit Effectiveness rollup: per month of check-in, company of the deal and rep
 ROLLUP_KEYS = ("month", "company", "rep")
-ROLLUP_COUNTS = ("visits", "with_result", "inside", "flagged", "without_deal")
-# days from check-in to the first progress (rounded up: "within N days" reads the buckets ≤ N),
-# for every visit and for the Inside ones; checked-out durations in minutes (rounded up)
-ROLLUP_HISTOGRAMS = ("moved_days", "inside_moved_days", "minutes")
+# the follow-up windows the report offers: "moved within N days" is stored for each of them
+FOLLOW_WINDOWS = (1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 90)
+# checked-out durations in minutes: to the minute up to 90, to 5 minutes up to 4 hours, to 30
+# minutes up to 12 hours
+DURATION_BUCKETS = Buckets("minutes_", ((90, 1), (240, 5), (720, 30)))
+ROLLUP_COUNTS = (
+	"visits",
+	"with_result",
+	"inside",
+	"flagged",
+	"without_deal",
+	*(f"moved_{days}d" for days in FOLLOW_WINDOWS),
+	*(f"inside_moved_{days}d" for days in FOLLOW_WINDOWS),
+	*DURATION_BUCKETS.columns,
+)
 DEAL_DOCTYPE = "Opportunity"
 
 
@@ -65,36 +76,32 @@ def visit_contribution(visit: Mapping) -> list[Contribution]:
 		"flagged": int(bool(visit.get("needs_review"))),
 		"without_deal": int(not has_deal),
 	}
-	histograms = {}
 	progressed = visit.get("progressed_on")
 	if has_deal and progressed:
-		day = progress_day(check_in, progressed)
-		histograms["moved_days"] = {day: 1}
-		if inside:
-			histograms["inside_moved_days"] = {day: 1}
+		for days in FOLLOW_WINDOWS:
+			if progressed <= check_in + timedelta(days=days):
+				counts[f"moved_{days}d"] = 1
+				if inside:
+					counts[f"inside_moved_{days}d"] = 1
 	if visit.get("status") == "Checked Out" and visit.get("duration") is not None:
-		histograms["minutes"] = {ceil_step(float(visit["duration"]) / 60.0, 1): 1}
+		counts.update(DURATION_BUCKETS.count_of(float(visit["duration"]) / 60.0))
 	key = (month_of(check_in), visit.get("company") or "", visit.get("rep") or "")
-	return [Contribution(key, counts, histograms)]
-
-
-def progress_day(check_in: datetime, progressed: datetime) -> int:
-	"""Days from check-in to progress, rounded up: the visit moved within N days iff this is ≤ N."""
-	return ceil_step((progressed - check_in).total_seconds() / 86400.0, 1)
+	return [Contribution(key, counts)]
 
 
 def counts_from_rollup(row: Mapping, days: int) -> dict[str, int]:
-	"""A rep's COUNT_COLUMNS from summed rollup counts and merged histograms (window-open counts,
-	which depend on the moment, are the caller's)."""
+	"""A rep's COUNT_COLUMNS from summed rollup counts for a follow-up window of `days` (one of
+	FOLLOW_WINDOWS; window-open counts, which depend on the moment, are the caller's)."""
 	return {
-		**{name: int(row.get(name) or 0) for name in ROLLUP_COUNTS},
-		"moved": count_at_most(row.get("moved_days") or {}, days),
-		"inside_moved": count_at_most(row.get("inside_moved_days") or {}, days),
+		**{name: int(row.get(name) or 0) for name in ROLLUP_COUNTS[:5]},
+		"moved": int(row.get(f"moved_{days}d") or 0),
+		"inside_moved": int(row.get(f"inside_moved_{days}d") or 0),
 	}
 
 
-def median_from_histogram(minutes: Mapping[int, int]) -> float | None:
-	value = histogram_percentile(minutes or {}, 0.5)
+def median_from_buckets(counts: Mapping[str, int]) -> float | None:
+	"""Median duration in minutes from the duration buckets (at most one bucket step above)."""
+	value = DURATION_BUCKETS.percentile(counts or {}, 0.5)
 	return None if value is None else round(value, 1)
 
 

@@ -1,7 +1,7 @@
 """Summary rows kept exact by the writes themselves (see `engine.rollup`).
 
-A `Rollup` names its summary doctype, its key columns (month first), its counts and histograms,
-the source doctype and the fields its contribution function reads. Whoever writes a counted
+A `Rollup` names its summary doctype, its key columns (month first), its count columns, the
+source doctype and the fields its contribution function reads. Whoever writes a counted
 document calls `apply(rollup, old_rows, new_rows)` in the same transaction: the summary rows
 change by new − old with one `INSERT … ON DUPLICATE KEY UPDATE` per row, so two writers adding
 to the same row at once serialise on that row and neither is lost. A summary row's name is a
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import frappe
-from frappe.query_builder.functions import Coalesce, Sum
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Sum
 from frappe.utils import add_months, get_datetime, now_datetime
-from pypika.terms import Field, Function
 
-from sales_process.engine.rollup import Change, Contribution, changes, merged, total
+from sales_process.engine.rollup import Buckets, Change, Contribution, changes, total
 
 __all__ = ["Change", "Contribution", "Rollup", "apply", "apply_doc", "bulk_write", "rebuild", "split_period"]
 
@@ -41,7 +41,6 @@ class Rollup:
 	source: str
 	fields: tuple[str, ...]
 	contribution: Callable[[Mapping], list[Contribution]]
-	histograms: tuple[str, ...] = ()
 	# read as datetimes whatever a request sent (a form posts them as text)
 	datetime_fields: tuple[str, ...] = ()
 
@@ -133,9 +132,8 @@ def _joined(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, 
 
 
 def month_sums(rollup: Rollup, months: list[date], by: str, narrow) -> dict[str, Change]:
-	"""Per value of the key column `by`, the summary rows of `months` summed and their histograms
-	merged; `narrow(query, table)` adds the reader's conditions. The counts are summed by the
-	database; the histograms (a year of one org: a few thousand small JSON texts) here."""
+	"""Per value of the key column `by`, the summary rows of `months` summed by the database;
+	`narrow(query, table)` adds the reader's conditions."""
 	if not months:
 		return {}
 	table = frappe.qb.DocType(rollup.doctype)
@@ -145,23 +143,10 @@ def month_sums(rollup: Rollup, months: list[date], by: str, narrow) -> dict[str,
 		.where(table.month.isin(months))
 		.groupby(table[by])
 	)
-	sums = {
-		row[0]: Change(
-			counts={name: int(value or 0) for name, value in zip(rollup.counts, row[1:], strict=True)}
-		)
+	return {
+		row[0]: Change({name: int(value or 0) for name, value in zip(rollup.counts, row[1:], strict=True)})
 		for row in narrow(query, table).run()
 	}
-	if not rollup.histograms:
-		return sums
-	query = frappe.qb.from_(table).select(table[by], *(table[name] for name in rollup.histograms))
-	parsed: dict[str, dict[str, list]] = {}
-	for value, *texts in narrow(query.where(table.month.isin(months)), table).run():
-		for name, text in zip(rollup.histograms, texts, strict=True):
-			if text and text != "{}":
-				parsed.setdefault(value, {}).setdefault(name, []).append(json.loads(text))
-	for value, by_name in parsed.items():
-		sums.setdefault(value, Change()).histograms = {name: merged(items) for name, items in by_name.items()}
-	return sums
 
 
 def row_name(rollup: Rollup, key: tuple) -> str:
@@ -179,30 +164,12 @@ def _upsert(rollup: Rollup, key: tuple, change: Change):
 	columns = ["name", "creation", "modified", "owner", "modified_by", *rollup.keys, *rollup.counts]
 	values = [row_name(rollup, key), now, now, SYSTEM, SYSTEM, *key]
 	values += [change.counts.get(count, 0) for count in rollup.counts]
-	columns += list(rollup.histograms)
-	values += [json.dumps(change.histograms.get(name) or {}, sort_keys=True) for name in rollup.histograms]
-
 	query = frappe.qb.into(table).columns(*columns).insert(*values)
 	query = query.on_duplicate_key_update(table.modified, now)
-	for count in rollup.counts:
-		step = change.counts.get(count, 0)
+	for count, step in change.counts.items():
 		if step:
 			query = query.on_duplicate_key_update(table[count], table[count] + step)
-	for name in rollup.histograms:
-		histogram = change.histograms.get(name) or {}
-		if histogram:
-			query = query.on_duplicate_key_update(table[name], _json_add(table[name], histogram))
 	query.run()
-
-
-def _json_add(column: Field, histogram: Mapping[int, int]):
-	"""JSON_SET(column, '$."v"', COALESCE(JSON_VALUE(column, '$."v"'), 0) + n, …) over the old value."""
-	current = Coalesce(column, "{}")
-	arguments = [current]
-	for value, step in sorted(histogram.items()):
-		path = f'$."{int(value)}"'
-		arguments += [path, Coalesce(Function("JSON_VALUE", current, path), 0) + int(step)]
-	return Function("JSON_SET", *arguments)
 
 
 def rebuild(rollup: Rollup, where=None) -> int:
@@ -234,50 +201,35 @@ def rebuild(rollup: Rollup, where=None) -> int:
 def _insert(rollup: Rollup, rows: dict[tuple, Change]):
 	now = now_datetime()
 	fields = ["name", "creation", "modified", "owner", "modified_by", *rollup.keys, *rollup.counts]
-	fields += list(rollup.histograms)
-	values = []
-	for key, change in rows.items():
-		change = change.without_zeros()
-		values.append(
-			(
-				row_name(rollup, key),
-				now,
-				now,
-				SYSTEM,
-				SYSTEM,
-				*key,
-				*(change.counts.get(count, 0) for count in rollup.counts),
-				*(
-					json.dumps(change.histograms.get(name) or {}, sort_keys=True)
-					for name in rollup.histograms
-				),
-			)
+	values = [
+		(
+			row_name(rollup, key),
+			now,
+			now,
+			SYSTEM,
+			SYSTEM,
+			*key,
+			*(change.counts.get(count, 0) for count in rollup.counts),
 		)
-	frappe.db.bulk_insert(rollup.doctype, fields, values, chunk_size=5_000)
+		for key, change in rows.items()
+	]
+	frappe.db.bulk_insert(rollup.doctype, fields, values, chunk_size=2_000)
 
 
 def stored(rollup: Rollup) -> dict[tuple, Change]:
 	"""The summary rows as they are (for the tests that compare them with a rebuild)."""
 	table = frappe.qb.DocType(rollup.doctype)
-	rows = (
-		frappe.qb.from_(table)
-		.select(*(table[key] for key in rollup.keys), *(table[c] for c in rollup.counts))
-		.select(*(table[h] for h in rollup.histograms))
-		.run()
+	rows = frappe.qb.from_(table).select(
+		*(table[key] for key in rollup.keys), *(table[c] for c in rollup.counts)
 	)
 	result = {}
 	width = len(rollup.keys)
-	for row in rows:
-		key = tuple(row[:width])
-		values = row[width : width + len(rollup.counts)]
-		counts = dict(zip(rollup.counts, (int(v or 0) for v in values), strict=True))
-		histograms = {
-			name: {int(v): int(c) for v, c in json.loads(text or "{}").items() if int(c)}
-			for name, text in zip(rollup.histograms, row[width + len(rollup.counts) :], strict=True)
-		}
-		change = Change(counts, {name: h for name, h in histograms.items() if h})
+	for row in rows.run():
+		change = Change(
+			{name: int(value) for name, value in zip(rollup.counts, row[width:], strict=True) if value}
+		)
 		if not change.is_zero():
-			result[key] = change
+			result[tuple(row[:width])] = change
 	return result
 
 
@@ -302,3 +254,34 @@ def recount_after_bulk_load(commit=None) -> dict[str, int]:
 	outcomes.backfill()
 	stage_rollup.restamp_all(commit)
 	return {rollup.doctype: rebuild(rollup) for rollup in every_rollup() if rollup is not stage_rollup.STAGES}
+
+
+# the same counts read from the source rows by the database (a part of a month no summary row
+# answers); each rollup's module writes its counts as SQL, and a test holds them equal
+
+
+def count_if(condition, name: str):
+	return Sum(Case().when(condition, 1).else_(0)).as_(name)
+
+
+def bucket_terms(buckets: Buckets, value, condition=None) -> list:
+	"""One count per bucket of `value` (engine.rollup.Buckets: a bucket holds the values above the
+	previous bound and up to its own), among the rows where `condition` holds."""
+	bounds, terms = buckets.bounds, []
+	for index, column in enumerate(buckets.columns):
+		if index == 0:
+			inside = value <= 0
+		elif index < len(bounds):
+			inside = (value > bounds[index - 1]) & (value <= bounds[index])
+		else:
+			inside = value > bounds[-1]
+		terms.append(count_if(inside if condition is None else condition & inside, column))
+	return terms
+
+
+def sums_by(query, by_term, names: tuple[str, ...]) -> dict[str, Change]:
+	"""Run a GROUP BY whose first column is the group and the rest `names`, as Changes per group."""
+	return {
+		row[0]: Change({name: int(value or 0) for name, value in zip(names, row[1:], strict=True) if value})
+		for row in query.groupby(by_term).run()
+	}

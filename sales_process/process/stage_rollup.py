@@ -16,10 +16,11 @@ from datetime import date, datetime
 
 import frappe
 from frappe.query_builder import Case
+from frappe.query_builder.functions import Coalesce, Count
 
 from sales_process.engine.funnel import (
+	DWELL_HOURS,
 	STAGE_ROLLUP_COUNTS,
-	STAGE_ROLLUP_HISTOGRAMS,
 	STAGE_ROLLUP_KEYS,
 	log_row_contribution,
 	move_facts,
@@ -36,7 +37,6 @@ STAGES = rollups.Rollup(
 	doctype=ROLLUP,
 	keys=STAGE_ROLLUP_KEYS,
 	counts=STAGE_ROLLUP_COUNTS,
-	histograms=STAGE_ROLLUP_HISTOGRAMS,
 	source=LOG,
 	fields=("changed_on", "from_stage", "to_stage", *FACT_FIELDS),
 	contribution=log_row_contribution,
@@ -215,7 +215,7 @@ def _write_facts(updates: list[tuple], chunk: int = 500):
 
 
 def month_rows(scope: ReportScope, months: list[date]) -> dict[str, Change]:
-	"""Per stage, the rollup rows of `months` summed (dwell histograms merged)."""
+	"""Per stage, the rollup rows of `months` summed."""
 	return rollups.month_sums(
 		STAGES,
 		months,
@@ -224,9 +224,22 @@ def month_rows(scope: ReportScope, months: list[date]) -> dict[str, Change]:
 	)
 
 
-def from_rows(rows: list[dict]) -> dict[str, Change]:
-	"""Per stage, what log rows read from the log add (a part of the period no month covers)."""
-	per_stage: dict[str, Change] = {}
-	for key, change in rollups.total_of(STAGES, rows).items():
-		per_stage.setdefault(key[3], Change()).add(change)
+def sums_per_stage(query, log) -> dict[str, Change]:
+	"""`log_row_contribution`'s counts as SQL over the Stage Log rows `query` selects: entries per
+	stage moved into, exits and their dwell buckets per stage left (a part of a month)."""
+	moved = Coalesce(log.from_stage, "") != Coalesce(log.to_stage, "")
+	entries = query.select(
+		log.to_stage,
+		Count("*").as_("entered"),
+		rollups.count_if(log.advanced_on.isnotnull(), "advanced"),
+		rollups.count_if(log.deal_won == 1, "won"),
+	).where(moved & (log.first_entry == 1) & (Coalesce(log.to_stage, "") != ""))
+	per_stage = rollups.sums_by(entries, log.to_stage, ("entered", "advanced", "won"))
+	exits = query.select(
+		log.from_stage,
+		Count("*").as_("exits"),
+		*rollups.bucket_terms(DWELL_HOURS, log.stay_seconds / 3600),
+	).where(moved & (Coalesce(log.from_stage, "") != "") & log.stay_seconds.isnotnull())
+	for stage, change in rollups.sums_by(exits, log.from_stage, ("exits", *DWELL_HOURS.columns)).items():
+		per_stage.setdefault(stage, Change()).add(change)
 	return per_stage

@@ -1,8 +1,8 @@
 """Visit counts for Visit Effectiveness at the scale of a year (1.8 M visits, DESIGN.md §3).
 
 `Sales Visit Month` holds per month of check-in, company of the deal and rep what the visits add
-(`engine.visits_report.visit_contribution`): counts, and histograms of the days from check-in to
-the deal's first progress and of the durations. Every write of a visit — check-in, check-out,
+(`engine.visits_report.visit_contribution`): counts, the visits followed by progress within each
+offered window, and the durations in buckets. Every write of a visit — check-in, check-out,
 review, the progress stamped when its deal moves — moves its row in the same transaction, so a
 month's row is exact at every moment. Check-ins are stamped by the server, never in the future,
 so the current month's row also answers a period that ends today.
@@ -12,10 +12,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from frappe.query_builder.functions import Coalesce, Count
+from pypika.terms import Interval
+
 from sales_process.engine.rollup import Change
 from sales_process.engine.visits_report import (
+	DEAL_DOCTYPE,
+	DURATION_BUCKETS,
+	FOLLOW_WINDOWS,
+	INSIDE,
 	ROLLUP_COUNTS,
-	ROLLUP_HISTOGRAMS,
 	ROLLUP_KEYS,
 	visit_contribution,
 )
@@ -29,7 +35,6 @@ VISITS = rollups.Rollup(
 	doctype=ROLLUP,
 	keys=ROLLUP_KEYS,
 	counts=ROLLUP_COUNTS,
-	histograms=ROLLUP_HISTOGRAMS,
 	source=VISIT,
 	fields=(
 		"check_in_time",
@@ -66,7 +71,7 @@ def rebuild() -> int:
 
 
 def month_rows(scope: ReportScope, months: list[date], company_filter: bool) -> dict[str, Change]:
-	"""Per rep, the rollup rows of `months` summed (histograms merged)."""
+	"""Per rep, the rollup rows of `months` summed."""
 
 	def narrow(query, table):
 		query = restrict(query, scope, rep=table.rep)
@@ -77,12 +82,31 @@ def month_rows(scope: ReportScope, months: list[date], company_filter: bool) -> 
 	return rollups.month_sums(VISITS, months, "rep", narrow)
 
 
-def from_rows(rows: list[dict]) -> dict[str, Change]:
-	"""Per rep, what visit rows read from the visits add (a part of the period no month covers)."""
-	per_rep: dict[str, Change] = {}
-	for key, change in rollups.total_of(VISITS, rows).items():
-		per_rep.setdefault(key[2], Change()).add(rollups.Contribution(key, change.counts, change.histograms))
-	return per_rep
+def count_terms(visit) -> list:
+	"""`visit_contribution`'s counts as SQL over Sales Visit Log rows (a part of a month)."""
+	on_deal = (visit.reference_doctype == DEAL_DOCTYPE) & (Coalesce(visit.reference_name, "") != "")
+	inside = visit.geofence_result == INSIDE
+	terms = [
+		Count("*").as_("visits"),
+		rollups.count_if(Coalesce(visit.geofence_result, "") != "", "with_result"),
+		rollups.count_if(inside, "inside"),
+		rollups.count_if(visit.needs_review == 1, "flagged"),
+		rollups.count_if(on_deal.negate(), "without_deal"),
+	]
+	for days in FOLLOW_WINDOWS:
+		moved = on_deal & (visit.progressed_on <= visit.check_in_time + Interval(days=days))
+		terms.append(rollups.count_if(moved, f"moved_{days}d"))
+	for days in FOLLOW_WINDOWS:
+		moved = on_deal & (visit.progressed_on <= visit.check_in_time + Interval(days=days))
+		terms.append(rollups.count_if(moved & inside, f"inside_moved_{days}d"))
+	checked_out = (visit.status == "Checked Out") & visit.duration.isnotnull()
+	return terms + rollups.bucket_terms(DURATION_BUCKETS, visit.duration / 60, checked_out)
+
+
+def sums_per_rep(query, visit) -> dict[str, Change]:
+	"""Per rep, the counts of the visits `query` selects (checked in: check_in_time is set)."""
+	query = query.select(visit.rep, *count_terms(visit)).where(visit.check_in_time.isnotnull())
+	return rollups.sums_by(query, visit.rep, ROLLUP_COUNTS)
 
 
 def split_period(scope: ReportScope, now: datetime) -> tuple[list[date], list[tuple[datetime, datetime]]]:

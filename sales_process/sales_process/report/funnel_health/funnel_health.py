@@ -81,7 +81,7 @@ def stages_view(scope: ReportScope, filters: dict):
 			[{"stage": stage, **change.counts} for stage, change in per_stage.items()],
 			columns=["stage", *STAGE_ROLLUP_COUNTS],
 		),
-		{stage: change.histograms.get("dwell_hours") or {} for stage, change in per_stage.items()},
+		{stage: change.counts for stage, change in per_stage.items()},
 		compliance_from_counts(counts, ["stage"]),
 	)
 	currency = company_currency(scope.company)
@@ -153,7 +153,7 @@ def restrict_deals(query, deal, scope: ReportScope):
 
 
 def stage_figures(scope: ReportScope, now) -> dict[str, Change]:
-	"""Per stage: entries, advances, wins, exits and the dwell histogram of the period.
+	"""Per stage: entries, advances, wins, exits and the dwell buckets of the period.
 
 	Whole months come from the funnel rollup (Sales Stage Month); a part of a month, and every
 	month under a territory or customer-group filter (the deal's, read now), from the log rows."""
@@ -163,17 +163,17 @@ def stage_figures(scope: ReportScope, now) -> dict[str, Change]:
 		months, parts = split_period(scope.start, scope.end, now)
 	per_stage = stage_rollup.month_rows(scope, months)
 	for start, end in parts:
-		for stage, change in stage_rollup.from_rows(log_rows(scope, start, end)).items():
+		query, log = scoped_log(scope, start, end)
+		for stage, change in stage_rollup.sums_per_stage(query, log).items():
 			per_stage.setdefault(stage, Change()).add(change)
 	return per_stage
 
 
-def log_rows(scope: ReportScope, start, end) -> list[dict]:
-	"""The log rows of [start, end) the reader may see, with what the rollup reads of them."""
+def scoped_log(scope: ReportScope, start, end):
+	"""The log rows of [start, end) the reader may see."""
 	log = frappe.qb.DocType(LOG)
 	query = (
 		frappe.qb.from_(log)
-		.select(*(log[field] for field in stage_rollup.STAGES.fields))
 		.where((log.changed_on >= start) & (log.changed_on < end))
 		.where(log.reference_doctype == DEAL)
 	)
@@ -182,7 +182,7 @@ def log_rows(scope: ReportScope, start, end) -> list[dict]:
 		deal = frappe.qb.DocType(DEAL)
 		query = query.join(deal).on(log.reference_name == deal.name)
 		query = restrict(query, scope, territory=deal.territory, customer_group=deal.customer_group)
-	return query.run(as_dict=True)
+	return query, log
 
 
 def company_currency(company: str | None) -> str | None:

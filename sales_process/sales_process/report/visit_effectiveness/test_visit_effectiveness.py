@@ -195,9 +195,14 @@ class TestVisitEffectiveness(EnrolledCompanyTestCase):
 		self.assertIn("7", result["message"])
 
 	def test_follow_days_widen_the_window(self):
-		# with 8 days the advance 7 days + 1 s after the second visit counts too
-		rows = self.rows(self.report(MANAGER, sales_person=self.group, follow_days=8))
+		# with 10 days the advance 7 days + 1 s after the second visit counts too
+		rows = self.rows(self.report(MANAGER, sales_person=self.group, follow_days=10))
 		self.assertEqual(rows[REP_A]["moved"], 4)
+
+	def test_a_window_the_rollup_does_not_keep_is_refused_with_the_choices(self):
+		with self.assertRaises(frappe.ValidationError) as refused:
+			self.report(MANAGER, follow_days=8)
+		self.assertIn("7, 10", str(refused.exception))
 
 	def test_rep_sees_only_their_own_row(self):
 		rows = self.rows(self.report(REP_A))

@@ -19,7 +19,14 @@ frappe.query_reports["Visit Effectiveness"] = {
 		{ fieldname: "sales_person", label: __("Sales Person"), fieldtype: "Link", options: "Sales Person" },
 		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
 		{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },
-		{ fieldname: "follow_days", label: __("Follow-up Days"), fieldtype: "Int", default: 7 },
+		{
+			fieldname: "follow_days",
+			label: __("Follow-up Days"),
+			fieldtype: "Select",
+			// the windows the visit rollup keeps (engine.visits_report.FOLLOW_WINDOWS)
+			options: ["1", "2", "3", "5", "7", "10", "14", "21", "30", "45", "60", "90"],
+			default: "7",
+		},
 	],
 
 	formatter(value, row, column, data, default_formatter) {

@@ -19,14 +19,14 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import cint, get_fullname, now_datetime
 
-from sales_process.engine.rollup import Change, merged
+from sales_process.engine.rollup import Change
 from sales_process.engine.visits_report import (
 	COUNT_COLUMNS,
 	INSIDE,
-	PROGRESS_HORIZON_DAYS,
+	FOLLOW_WINDOWS,
 	counts_from_rollup,
 	effectiveness_table,
-	median_from_histogram,
+	median_from_buckets,
 	totals,
 )
 from sales_process.process import visit_rollup
@@ -49,25 +49,19 @@ def execute(filters=None):
 	waiting = window_open(scope, days, now)
 	counts = pd.DataFrame(
 		[
-			{
-				"rep": rep,
-				**counts_from_rollup({**change.counts, **change.histograms}, days),
-				**waiting.get(rep, {}),
-			}
+			{"rep": rep, **counts_from_rollup(change.counts, days), **waiting.get(rep, {})}
 			for rep, change in per_rep.items()
 			if change.counts.get("visits")
 		],
 		columns=["rep", *COUNT_COLUMNS],
 	).fillna(0)
-	medians = {
-		rep: median_from_histogram(change.histograms.get("minutes")) for rep, change in per_rep.items()
-	}
+	medians = {rep: median_from_buckets(change.counts) for rep, change in per_rep.items()}
 	table = effectiveness_table(counts, medians)
 	data = [{**clean(record), "rep_name": get_fullname(record["rep"])} for record in table.to_dict("records")]
-	overall = median_from_histogram(
-		merged(change.histograms.get("minutes") or {} for change in per_rep.values())
-	)
-	total = totals(table, overall)
+	everyone = Change()
+	for change in per_rep.values():
+		everyone.add(change)
+	total = totals(table, median_from_buckets(everyone.counts))
 	return columns(days), data, message(days), chart(data), summary(total)
 
 
@@ -75,10 +69,12 @@ def follow_days(filters) -> int:
 	days = cint(filters.get("follow_days")) if filters.get("follow_days") not in (None, "") else None
 	if days is None:
 		return DEFAULT_FOLLOW_DAYS
-	# progress is stored only for visits checked in at most PROGRESS_HORIZON_DAYS before it
-	if days < 1 or days > PROGRESS_HORIZON_DAYS:
+	# the rollup keeps "moved within N days" for these windows
+	if days not in FOLLOW_WINDOWS:
 		frappe.throw(
-			_("Follow-up Days must be between 1 and {0}, not {1}.").format(PROGRESS_HORIZON_DAYS, days),
+			_("Follow-up Days must be one of {0}, not {1}.").format(
+				", ".join(str(window) for window in FOLLOW_WINDOWS), days
+			),
 			title=_("Check the filters"),
 		)
 	return days
@@ -92,7 +88,8 @@ def clean(record: dict) -> dict:
 
 
 def visit_figures(scope: ReportScope, now: datetime) -> dict[str, Change]:
-	"""Per rep: the rollup counts and histograms of the period's visits."""
+	"""Per rep: the rollup counts of the period's visits (whole months from Sales Visit Month, the
+	rest counted by the database from the visits)."""
 	if by_place(scope):
 		months, parts = [], [(scope.start, scope.end)]
 	else:
@@ -100,8 +97,7 @@ def visit_figures(scope: ReportScope, now: datetime) -> dict[str, Change]:
 	per_rep = visit_rollup.month_rows(scope, months, company_can_exclude(scope.company))
 	for start, end in parts:
 		query, visit = scoped_visits(scope, start, end)
-		rows = query.select(*(visit[field] for field in visit_rollup.VISITS.fields)).run(as_dict=True)
-		for rep, change in visit_rollup.from_rows(rows).items():
+		for rep, change in visit_rollup.sums_per_rep(query, visit).items():
 			per_rep.setdefault(rep, Change()).add(change)
 	return per_rep
 

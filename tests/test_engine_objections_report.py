@@ -200,3 +200,67 @@ def test_generated_data_matches_a_plain_python_count():
 	totals = overall(frame)
 	assert totals["objections"] == 3000
 	assert totals["deals"] == len({deal for _, deal in objections if deal})
+
+
+def test_the_rollup_over_a_whole_history_gives_the_pair_summary():
+	"""Over every month, the stamped firsts count each deal once per type, as the pair summary does."""
+	import random
+	from datetime import datetime, timedelta
+
+	from sales_process.engine.objections_report import (
+		deal_objection_facts,
+		objection_contribution,
+		overall_from_sums,
+		summary_from_sums,
+	)
+	from sales_process.engine.rollup import total
+
+	rng = random.Random(4)
+	deals = {
+		f"D{i}": (rng.choice(["Open", "Lost", "Converted"]), float(rng.randrange(1, 50) * 1000))
+		for i in range(60)
+	}
+	rows = []
+	for index in range(400):
+		deal = rng.choice([*deals, None])
+		rows.append(
+			{
+				"name": f"O{index:04d}",
+				"creation": datetime(2026, 1, 1) + timedelta(hours=rng.randrange(24 * 300)),
+				"reference_name": deal,
+				"objection_type": rng.choice(["Too Expensive", "Timing", "Tender", None]),
+				"assigned_to": "rep",
+				"company": "C",
+				"stage": "S",
+			}
+		)
+	for deal, (status, amount) in deals.items():
+		mine = [row for row in rows if row["reference_name"] == deal]
+		for name, facts in deal_objection_facts(mine, status == "Lost", status == "Open", amount).items():
+			next(row for row in mine if row["name"] == name).update(facts)
+	sums = pd.DataFrame(
+		[
+			{"objection_type": key[3], **change.counts}
+			for key, change in total(item for row in rows for item in objection_contribution(row)).items()
+		]
+	)
+	pairs = pd.DataFrame(
+		[
+			(
+				row["objection_type"] or "",
+				row["reference_name"],
+				1,
+				*(deals[row["reference_name"]] if row["reference_name"] else (None, None)),
+			)
+			for row in rows
+		],
+		columns=["objection_type", "deal", "objections", "deal_status", "amount"],
+	)
+	pairs = pairs.groupby(["objection_type", "deal", "deal_status", "amount"], dropna=False, as_index=False)[
+		"objections"
+	].sum()
+	expected = summarize(pairs, ["objection_type"]).set_index("objection_type")
+	got = summary_from_sums(sums, ["objection_type"]).set_index("objection_type")
+	for column in ("objections", "deals", "value_at_stake", "on_deals", "lost_objections", "lost_share"):
+		assert got.loc[expected.index, column].tolist() == expected[column].tolist(), column
+	assert overall_from_sums(sums) == overall(pairs)

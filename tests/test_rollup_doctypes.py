@@ -7,6 +7,8 @@ import pytest
 
 from sales_process.engine.compliance import COUNT_COLUMNS, ROLLUP_KEYS
 from sales_process.engine.funnel import STAGE_ROLLUP_COUNTS, STAGE_ROLLUP_KEYS
+from sales_process.engine.objections_report import ROLLUP_COUNTS as OBJECTION_COUNTS
+from sales_process.engine.objections_report import ROLLUP_KEYS as OBJECTION_KEYS
 from sales_process.engine.visits_report import ROLLUP_COUNTS as VISIT_COUNTS
 from sales_process.engine.visits_report import ROLLUP_KEYS as VISIT_KEYS
 
@@ -19,12 +21,13 @@ DOCTYPES = Path(__file__).resolve().parent.parent / "sales_process" / "sales_pro
 		("sales_compliance_month", ROLLUP_KEYS, COUNT_COLUMNS),
 		("sales_visit_month", VISIT_KEYS, VISIT_COUNTS),
 		("sales_stage_month", STAGE_ROLLUP_KEYS, STAGE_ROLLUP_COUNTS),
+		("sales_objection_month", OBJECTION_KEYS, OBJECTION_COUNTS),
 	],
 )
 def test_rollup_doctype_matches_the_engine(folder, keys, counts):
 	meta = json.loads((DOCTYPES / folder / f"{folder}.json").read_text(encoding="utf-8"))
 	fields = {field["fieldname"]: field for field in meta["fields"]}
 	assert [name for name in keys if name not in fields] == []
-	ints = [field["fieldname"] for field in meta["fields"] if field["fieldtype"] == "Int"]
+	ints = [field["fieldname"] for field in meta["fields"] if field["fieldtype"] in ("Int", "Currency")]
 	assert sorted(ints) == sorted(counts)
 	assert all(fields[name].get("read_only") for name in (*keys, *counts))

@@ -351,3 +351,47 @@ def backfill_outcomes(won_status: str):
 			.where(deal.status.isin(statuses) & deal[field].isnull())
 			.run()
 		)
+
+
+def objection_values(name: str) -> frappe._dict | None:
+	"""What a deal's objections carry for the reports: company, stage now, lost, open, amount."""
+	return objection_values_of([name]).get(name)
+
+
+def objection_values_of(names: list[str]) -> dict[str, frappe._dict]:
+	deal = frappe.qb.DocType(DOCTYPE)
+	rows = (
+		frappe.qb.from_(deal)
+		.select(
+			deal.name,
+			deal.company,
+			deal.sales_stage,
+			deal.status,
+			deal.sp_lost_on,
+			deal.base_opportunity_amount,
+			deal.opportunity_amount,
+			deal.conversion_rate,
+		)
+		.where(deal.name.isin(list(names) or [""]))
+		.run(as_dict=True)
+	)
+	return {
+		row.name: frappe._dict(
+			company=row.company,
+			stage=row.sales_stage,
+			lost=bool(row.sp_lost_on) or row.status in LOST_STATUSES,
+			open=row.status not in CLOSED_STATUSES,
+			# ERPNext fills the base amount only in the form; an API-made deal has amount × rate
+			amount=float(row.base_opportunity_amount or 0)
+			or float(row.opportunity_amount or 0) * float(row.conversion_rate or 1),
+		)
+		for row in rows
+	}
+
+
+def value_changed(doc, before) -> bool:
+	"""The deal's amount or company changed (what its objections put at stake, and where)."""
+	return any(
+		doc.get(field) != before.get(field)
+		for field in ("base_opportunity_amount", "opportunity_amount", "conversion_rate", "company")
+	)

@@ -14,10 +14,12 @@ Lost share = objections whose deal ended Lost ÷ objections raised on a deal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import pandas as pd
+
+from sales_process.engine.rollup import Contribution, month_of
 
 LOST_STATUS = "Lost"
 WON_STATUS = "Converted"
@@ -80,12 +82,18 @@ def overall(pairs: pd.DataFrame) -> dict:
 
 
 def type_ranking(pairs: pd.DataFrame, top_n: int) -> pd.DataFrame:
-	"""Objection types ranked by count and by value at stake; the top N of either ranking.
+	"""Objection types ranked by count and by value at stake; the top N of either ranking."""
+	return rank_types(summarize(pairs, ["objection_type"]), top_n)
+
+
+def rank_types(table: pd.DataFrame, top_n: int) -> pd.DataFrame:
+	"""Rank a per-type summary (objections, value_at_stake …) by count and by value at stake and
+	keep the top N of either ranking.
 
 	Ranks are competition ranks (1, 2, 2, 4): ties share a rank. A type with nothing at stake is
 	not "top by value". Rows come in count order (then value, then name).
 	"""
-	table = summarize(pairs, ["objection_type"])
+	table = table.copy()
 	if table.empty:
 		return table.assign(rank_by_count=pd.Series(dtype="int64"), rank_by_value=pd.Series(dtype="int64"))
 	table["rank_by_count"] = table["objections"].rank(method="min", ascending=False).astype("int64")
@@ -104,8 +112,98 @@ def type_ranking(pairs: pd.DataFrame, top_n: int) -> pd.DataFrame:
 
 def top_types(pairs: pd.DataFrame, top_n: int) -> list:
 	"""The N most frequent objection types (count order, value breaking ties)."""
-	ranking = type_ranking(pairs, top_n)
+	return leading_types(type_ranking(pairs, top_n), top_n)
+
+
+def leading_types(ranking: pd.DataFrame, top_n: int) -> list:
 	return ranking.loc[ranking["rank_by_count"] <= max(int(top_n or 0), 1), "objection_type"].tolist()
+
+
+# the Objection Analysis rollup: per month raised, company, rep, objection type and the deal's stage
+# then. Each objection carries what the server stamped from its deal (see `deal_objection_facts`).
+
+ROLLUP_KEYS = ("month", "company", "rep", "objection_type", "stage")
+ROLLUP_COUNTS = (
+	"objections",
+	"on_deals",
+	"lost_objections",
+	"deals",  # deals raising this type for the first time
+	"open_value",  # their amounts while open
+	"deals_any",  # deals raising their first objection of any type
+	"open_value_any",
+)
+
+
+def deal_objection_facts(
+	objections: Sequence[dict], deal_lost: bool, deal_open: bool, amount: float | None
+) -> dict[str, dict]:
+	"""What each objection of one deal carries: whether it is the deal's first of its type and its
+	first of all (by creation, then name), the deal lost, and the deal's open amount on the firsts.
+	A deal counts once per type in the month it first raised the type, its value while it is open."""
+	facts, seen_types, first_any = {}, set(), True
+	value = float(amount or 0.0) if deal_open else 0.0
+	for row in sorted(objections, key=lambda row: (row["creation"], row["name"])):
+		kind = row.get("objection_type") or ""
+		first_of_type = kind not in seen_types
+		seen_types.add(kind)
+		facts[row["name"]] = {
+			"first_of_type": int(first_of_type),
+			"first_on_deal": int(first_any),
+			"deal_lost": int(bool(deal_lost)),
+			"open_value": value if first_of_type else 0.0,
+			"open_value_any": value if first_any else 0.0,
+		}
+		first_any = False
+	return facts
+
+
+def objection_contribution(row: Mapping) -> list[Contribution]:
+	"""What an objection adds to the rollup, in the month it was raised."""
+	month = month_of(row.get("creation"))
+	if month is None:
+		return []
+	on_deal = bool(row.get("reference_name"))
+	counts = {
+		"objections": 1,
+		"on_deals": int(on_deal),
+		"lost_objections": int(on_deal and bool(row.get("deal_lost"))),
+		"deals": int(on_deal and bool(row.get("first_of_type"))),
+		"open_value": float(row.get("open_value") or 0.0) if on_deal else 0.0,
+		"deals_any": int(on_deal and bool(row.get("first_on_deal"))),
+		"open_value_any": float(row.get("open_value_any") or 0.0) if on_deal else 0.0,
+	}
+	key = (month, *((row.get(name) or "") for name in ("company", "assigned_to", "objection_type", "stage")))
+	return [Contribution(key, counts)]
+
+
+def summary_from_sums(sums: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+	"""`summarize`'s table from rollup sums (ROLLUP_COUNTS per `by` group, or finer)."""
+	by = list(by)
+	frame = sums.copy()
+	for column in ROLLUP_COUNTS:
+		frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0)
+	if by:
+		table = frame.groupby(by, sort=True, dropna=False)[list(ROLLUP_COUNTS)].sum().reset_index()
+	else:
+		table = frame[list(ROLLUP_COUNTS)].sum().to_frame().T
+	for column in ("objections", "on_deals", "lost_objections", "deals", "deals_any"):
+		table[column] = table[column].astype("int64")
+	table["value_at_stake"] = table["open_value"].astype("float64").round(2)
+	table["lost_share"] = _share(table["lost_objections"], table["on_deals"]).to_numpy()
+	return table.reset_index(drop=True)
+
+
+def overall_from_sums(sums: pd.DataFrame) -> dict:
+	"""The whole selection: a deal with objections of two types is one deal at stake."""
+	if sums.empty:
+		return {"objections": 0, "deals": 0, "value_at_stake": 0.0, "lost_share": None}
+	row = summary_from_sums(sums, []).iloc[0]
+	return {
+		"objections": int(row["objections"]),
+		"deals": int(row["deals_any"]),
+		"value_at_stake": round(float(row["open_value_any"]), 2),
+		"lost_share": None if pd.isna(row["lost_share"]) else float(row["lost_share"]),
+	}
 
 
 def months_between(start: date, end: date) -> list[str]:

@@ -40,7 +40,9 @@ class Change:
 
 	def add(self, contribution: Contribution | Change, sign: int = 1):
 		for name, value in contribution.counts.items():
-			self.counts[name] = self.counts.get(name, 0) + sign * int(value)
+			total = self.counts.get(name, 0) + sign * value
+			# amounts (a deal's value) are summed too; keep float noise from reading as a change
+			self.counts[name] = round(total, 6) if isinstance(total, float) else total
 
 	def is_zero(self) -> bool:
 		return not any(self.counts.values())

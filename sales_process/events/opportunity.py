@@ -9,7 +9,17 @@ from frappe.utils import flt
 
 from sales_process.adapters import opportunity
 from sales_process.engine.alerts import Acted
-from sales_process.process import alert_jobs, alerts, deals, gates, records, selling, stage_log, stage_rollup
+from sales_process.process import (
+	alert_jobs,
+	alerts,
+	deals,
+	gates,
+	objection_rollup,
+	records,
+	selling,
+	stage_log,
+	stage_rollup,
+)
 from sales_process.process import rule_book as book_module
 from sales_process.process.gates import MANAGER_ROLES
 
@@ -95,6 +105,8 @@ def on_change(doc, method=None):
 		stage_rollup.follow_deal(deal.doctype, deal.name, rep=opportunity.rep(doc))
 	if before is not None and before is not doc and doc.get("company") != before.get("company"):
 		stage_rollup.follow_deal(deal.doctype, deal.name, company=doc.get("company"))
+	if before is not None and before is not doc and opportunity.value_changed(doc, before):
+		objection_rollup.restamp_deal(deal.name)
 
 
 def dashboard(data):

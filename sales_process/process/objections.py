@@ -170,7 +170,8 @@ def refresh_strategy_stats(strategy: str | None):
 		won = (
 			frappe.qb.from_(opportunity)
 			.select(Count(opportunity.name))
-			.where(opportunity.name.isin(opportunities) & (opportunity.status == "Converted"))
+			# won: a Sales Order of the deal was submitted (process.outcomes), as in every report
+			.where(opportunity.name.isin(opportunities) & opportunity.sp_won_on.isnotnull())
 			.run()[0][0]
 		)
 	used = len(deals_used)

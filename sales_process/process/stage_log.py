@@ -9,7 +9,7 @@ from frappe.utils import now_datetime
 from sales_process.engine.funnel import move_facts
 from sales_process.engine.stages import Position, has_moved, seconds_between
 from sales_process.engine.visits_report import is_advance
-from sales_process.process import outcomes, stage_rollup, visits
+from sales_process.process import objection_rollup, outcomes, stage_rollup, visits
 from sales_process.process.rule_book import stage_order
 
 __all__ = ["LOG", "Position", "deal_history", "log_position"]
@@ -108,6 +108,9 @@ def log_position(
 	stage_rollup.counted_insert(row)
 	stage_rollup.stamp_advances(list(facts.advances), changed_on)
 	outcomes.follow_status(row, deal)
+	if row.from_status != row.to_status:
+		# open, lost or won: what the deal's objections put at stake changes with it
+		objection_rollup.restamp_deal(reference_name)
 	mark_visits_if_progress(row)
 	return row
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import frappe
-from frappe.query_builder import Case
 from frappe.query_builder.functions import Coalesce, Count
 
 from sales_process.engine.funnel import (
@@ -196,19 +195,8 @@ def _stamped(history: list[dict], facts: dict) -> list[tuple]:
 	]
 
 
-def _write_facts(updates: list[tuple], chunk: int = 500):
-	"""One UPDATE per chunk of rows, each field a CASE on the row's name (one statement per row
-	would take an hour for a large org's year)."""
-	log = frappe.qb.DocType(LOG)
-	for start in range(0, len(updates), chunk):
-		rows = updates[start : start + chunk]
-		query = frappe.qb.update(log)
-		for index, field in enumerate(FACT_FIELDS, start=1):
-			case = Case()
-			for row in rows:
-				case = case.when(log.name == row[0], row[index])
-			query = query.set(log[field], case.else_(log[field]))
-		query.where(log.name.isin([row[0] for row in rows])).run()
+def _write_facts(updates: list[tuple]):
+	rollups.write_fields(LOG, FACT_FIELDS, updates)
 
 
 # reading

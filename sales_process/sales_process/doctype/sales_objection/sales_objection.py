@@ -2,12 +2,21 @@ import frappe
 from frappe.model.document import Document
 
 from sales_process.adapters import opportunity
-from sales_process.process import objections
+from sales_process.process import objection_rollup, objections
 from sales_process.process.guards import guard_reassignment, require_write_on_deal
+
+# stamped by the server from the deal (process.objection_rollup); a request cannot set them
+SERVER_FIELDS = ("stage", *objection_rollup.FACT_FIELDS)
 
 
 class SalesObjection(Document):
 	def validate(self):
+		if self.is_new():
+			objection_rollup.stamp_new(self)
+		else:
+			before = self.get_doc_before_save()
+			for field in SERVER_FIELDS:
+				self.set(field, before.get(field) if before else None)
 		if self.is_new():
 			require_write_on_deal(self)
 			self.assigned_to = (
@@ -32,8 +41,12 @@ class SalesObjection(Document):
 			)
 			self.customer = opportunity.customer(values) if values else None
 
+	def on_trash(self):
+		objection_rollup.objection_deleted(self)
+
 	def on_update(self):
 		"""Every risk the words carry raises its signal, besides the type the objection is filed under."""
+		objection_rollup.objection_written(self)
 		if self.reference_name and (
 			self.is_new()
 			or self.has_value_changed("customer_words")

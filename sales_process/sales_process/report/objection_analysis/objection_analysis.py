@@ -11,20 +11,24 @@ from __future__ import annotations
 import frappe
 import pandas as pd
 from frappe import _
-from frappe.query_builder.functions import Coalesce, Count, DateFormat, NullIf
-from frappe.utils import cint
+from frappe.query_builder.functions import Coalesce, Count, NullIf
+from frappe.utils import cint, now_datetime
 
 from sales_process.engine.objections_report import (
+	ROLLUP_COUNTS,
+	leading_types,
 	matrix,
 	months_between,
 	outcome,
-	overall,
+	overall_from_sums,
+	rank_types,
 	strategy_table,
 	summarize,
-	top_types,
-	type_ranking,
+	summary_from_sums,
 )
+from sales_process.process import objection_rollup
 from sales_process.process.report_scope import ReportScope, report_scope, restrict
+from sales_process.process.rollups import split_period
 
 OPPORTUNITY = "Opportunity"
 TOP_TYPES, TREND, BY_STAGE, BY_ITEM_GROUP, STRATEGIES = (
@@ -57,7 +61,7 @@ def execute(filters=None):
 	if scope.sees_nothing:
 		return [], [], _("You have no objections to see with these filters."), None, []
 
-	pairs = frame(pair_query(scope).run(), PAIR_COLUMNS)
+	sums = objection_sums(scope, now_datetime())
 	currency = company_currency(scope.company)
 	build = {
 		TOP_TYPES: top_types_view,
@@ -66,8 +70,8 @@ def execute(filters=None):
 		BY_ITEM_GROUP: item_group_view,
 		STRATEGIES: strategies_view,
 	}[view]
-	columns, data, chart = build(scope, pairs, top_n, currency)
-	return columns, data, message(view), chart, report_summary(overall(pairs), currency)
+	columns, data, chart = build(scope, sums, top_n, currency)
+	return columns, data, message(view), chart, report_summary(overall_from_sums(sums), currency)
 
 
 def frame(rows, columns) -> pd.DataFrame:
@@ -111,6 +115,41 @@ def scoped_objections(scope: ReportScope):
 	return query, objection, deal
 
 
+SUM_KEYS = ["objection_type", "month", "stage"]
+
+
+def objection_sums(scope: ReportScope, now) -> pd.DataFrame:
+	"""The rollup counts per type, month and stage when raised (ROLLUP_COUNTS): whole months from
+	Sales Objection Month, a part of a month and territory / customer-group filters from the
+	objections themselves (their stamped facts: no join but for those filters)."""
+	if scope.territories is not None or scope.customer_groups is not None:
+		months, parts = [], [(scope.start, scope.end)]
+	else:
+		months, parts = split_period(scope.start, scope.end, now)
+	rows = objection_rollup.month_sums(scope, months, SUM_KEYS)
+	for start, end in parts:
+		query, objection = stamped_objections(scope, start, end)
+		rows += objection_rollup.raw_sums(query, objection, SUM_KEYS)
+	table = frame(rows, [*SUM_KEYS, *ROLLUP_COUNTS])
+	table["month"] = [month.strftime("%Y-%m") if month else "" for month in table["month"]]
+	return table
+
+
+def stamped_objections(scope: ReportScope, start, end):
+	objection = frappe.qb.DocType("Sales Objection")
+	query = frappe.qb.from_(objection).where((objection.creation >= start) & (objection.creation < end))
+	query = restrict(query, scope, rep=objection.assigned_to)
+	if scope.company:
+		query = query.where((objection.company == scope.company) | (Coalesce(objection.company, "") == ""))
+	if scope.territories is not None or scope.customer_groups is not None:
+		deal = frappe.qb.DocType(OPPORTUNITY)
+		query = query.join(deal).on(
+			(objection.reference_doctype == OPPORTUNITY) & (objection.reference_name == deal.name)
+		)
+		query = restrict(query, scope, territory=deal.territory, customer_group=deal.customer_group)
+	return query, objection
+
+
 def deal_amount(deal):
 	"""The deal's amount in company currency; ERPNext fills the base amount only in the form, so a
 	deal made through the API or an import falls back to amount × exchange rate."""
@@ -118,72 +157,6 @@ def deal_amount(deal):
 		NullIf(deal.base_opportunity_amount, 0),
 		deal.opportunity_amount * Coalesce(NullIf(deal.conversion_rate, 0), 1),
 	)
-
-
-def pair_query(scope: ReportScope):
-	"""Objections per (type, deal) with the deal's status and amount."""
-	query, objection, deal = scoped_objections(scope)
-	amount = deal_amount(deal)
-	return query.select(
-		objection.objection_type, deal.name, Count(objection.name), deal.status, amount.as_("amount")
-	).groupby(objection.objection_type, deal.name, deal.status, amount.as_("amount"))
-
-
-def month_query(scope: ReportScope):
-	query, objection, _deal = scoped_objections(scope)
-	month = DateFormat(objection.creation, "%Y-%m")
-	return query.select(objection.objection_type, month.as_("month"), Count(objection.name)).groupby(
-		objection.objection_type, month.as_("month")
-	)
-
-
-def stage_at_creation(objection, deal):
-	"""The deal's stage when the objection was raised, from the Stage Log.
-
-	The last move at or before that moment gives the stage it moved to; with no move before,
-	the first move after gives the stage it moved from; a deal that never moved is still in its
-	stage. The log is exact at the objection's time, where a visit's stage_before is only the
-	stage at check-in.
-	"""
-	before = frappe.qb.DocType("Sales Stage Log")
-	after = frappe.qb.DocType("Sales Stage Log")
-	last_before = (
-		frappe.qb.from_(before)
-		.select(before.to_stage)
-		.where(
-			(before.reference_doctype == OPPORTUNITY)
-			& (before.reference_name == objection.reference_name)
-			& (before.changed_on <= objection.creation)
-		)
-		.orderby(before.changed_on, order=frappe.qb.desc)
-		.limit(1)
-	)
-	first_after = (
-		frappe.qb.from_(after)
-		.select(after.from_stage)
-		.where(
-			(after.reference_doctype == OPPORTUNITY)
-			& (after.reference_name == objection.reference_name)
-			& (after.changed_on > objection.creation)
-		)
-		.orderby(after.changed_on, order=frappe.qb.asc)
-		.limit(1)
-	)
-	return Coalesce(last_before, first_after, deal.sales_stage)
-
-
-def stage_pair_query(scope: ReportScope):
-	query, objection, deal = scoped_objections(scope)
-	stage = stage_at_creation(objection, deal)
-	amount = deal_amount(deal)
-	return query.select(
-		objection.objection_type,
-		stage.as_("stage"),
-		deal.name,
-		Count(objection.name),
-		deal.status,
-		amount.as_("amount"),
-	).groupby(objection.objection_type, stage.as_("stage"), deal.name, deal.status, amount.as_("amount"))
 
 
 def item_group_pair_query(scope: ReportScope):
@@ -219,7 +192,7 @@ def strategy_uses(scope: ReportScope) -> pd.DataFrame:
 			frappe.qb.from_(source)
 			.join(deal)
 			.on((source.reference_doctype == OPPORTUNITY) & (source.reference_name == deal.name))
-			.select(source.strategy, deal.name, deal.status)
+			.select(source.strategy, deal.name, deal.status, deal.sp_won_on)
 			.distinct()
 			.where(
 				(source.creation >= scope.start)
@@ -236,51 +209,13 @@ def strategy_uses(scope: ReportScope) -> pd.DataFrame:
 			customer_group=deal.customer_group,
 		)
 		rows.extend(query.run())
-	uses = pd.DataFrame(rows, columns=["strategy", "deal", "deal_status"])
-	ordered = deals_with_sales_order(sorted(set(uses["deal"])))
+	uses = pd.DataFrame(rows, columns=["strategy", "deal", "deal_status", "won_on"])
+	# won is the deal's stored outcome: a Sales Order of it was submitted (process.outcomes)
 	uses["outcome"] = [
-		outcome(status, deal in ordered)
-		for deal, status in zip(uses["deal"], uses["deal_status"], strict=True)
+		outcome(status, pd.notna(won_on))
+		for status, won_on in zip(uses["deal_status"], uses["won_on"], strict=True)
 	]
 	return uses
-
-
-def deals_with_sales_order(deals: list[str], batch: int = 2000) -> set[str]:
-	"""Deals a submitted Sales Order came from (through the Quotation made from the deal)."""
-	found: set[str] = set()
-	quotation = frappe.qb.DocType("Quotation")
-	quotation_item = frappe.qb.DocType("Quotation Item")
-	order_item = frappe.qb.DocType("Sales Order Item")
-	order = frappe.qb.DocType("Sales Order")
-	for start in range(0, len(deals), batch):
-		chunk = deals[start : start + batch]
-		by_header = (
-			frappe.qb.from_(quotation)
-			.join(order_item)
-			.on(order_item.prevdoc_docname == quotation.name)
-			.join(order)
-			.on(order.name == order_item.parent)
-			.select(quotation.opportunity)
-			.distinct()
-			.where(quotation.opportunity.isin(chunk) & (order.docstatus == 1))
-		)
-		by_item = (
-			frappe.qb.from_(quotation_item)
-			.join(order_item)
-			.on(order_item.prevdoc_docname == quotation_item.parent)
-			.join(order)
-			.on(order.name == order_item.parent)
-			.select(quotation_item.prevdoc_docname)
-			.distinct()
-			.where(
-				(quotation_item.prevdoc_doctype == OPPORTUNITY)
-				& quotation_item.prevdoc_docname.isin(chunk)
-				& (order.docstatus == 1)
-			)
-		)
-		found.update(by_header.run(pluck=True))
-		found.update(by_item.run(pluck=True))
-	return found
 
 
 def stage_order() -> list[str]:
@@ -337,9 +272,13 @@ def records(table: pd.DataFrame) -> list[dict]:
 	]
 
 
-def top_types_view(scope, pairs, top_n, currency):
-	ranking = type_ranking(pairs, top_n)
-	total = int(pairs["objections"].sum()) if len(pairs) else 0
+def type_summary(sums: pd.DataFrame, top_n: int) -> pd.DataFrame:
+	return rank_types(summary_from_sums(sums, ["objection_type"]), top_n)
+
+
+def top_types_view(scope, sums, top_n, currency):
+	ranking = type_summary(sums, top_n)
+	total = int(sums["objections"].sum()) if len(sums) else 0
 	data = []
 	for row in records(ranking):
 		data.append(
@@ -376,10 +315,10 @@ def top_types_view(scope, pairs, top_n, currency):
 	return columns, data, chart
 
 
-def trend_view(scope, pairs, top_n, currency):
-	counts = frame(month_query(scope).run(), ["objection_type", "month", "objections"])
+def trend_view(scope, sums, top_n, currency):
+	counts = sums.groupby(["objection_type", "month"], as_index=False)["objections"].sum()
 	months = months_between(scope.from_date, scope.to_date)
-	leaders = top_types(pairs, top_n)
+	leaders = leading_types(type_summary(sums, top_n), top_n)
 	table = matrix(counts, "objection_type", "month", months, rows=leaders)
 	fieldnames = {month: "m_" + month.replace("-", "_") for month in months}
 	data = []
@@ -414,14 +353,14 @@ def breakdown_matrix(breakdown: pd.DataFrame, key: str, keys: list[str], leaders
 	return matrix(counts, "objection_type", key, keys, rows=leaders)
 
 
-def stage_view(scope, pairs, top_n, currency):
-	breakdown = frame(stage_pair_query(scope).run(), ["objection_type", "stage", *PAIR_COLUMNS[1:]])
+def stage_view(scope, sums, top_n, currency):
+	breakdown = sums
 	present = set(breakdown["stage"])
 	stages = [stage for stage in stage_order() if stage in present]
 	stages += sorted(present - set(stages) - {""})  # a stage since renamed or deleted
 	if "" in present:
 		stages.append("")  # objections on no deal
-	leaders = top_types(pairs, top_n)
+	leaders = leading_types(type_summary(sums, top_n), top_n)
 	table = breakdown_matrix(breakdown, "stage", stages, leaders)
 	fieldnames = {stage: f"stage_{index}" for index, stage in enumerate(stages)}
 	labels = {stage: _(stage) if stage else _("No Deal") for stage in stages}
@@ -441,9 +380,9 @@ def stage_view(scope, pairs, top_n, currency):
 	return columns, data, chart
 
 
-def item_group_view(scope, pairs, top_n, currency):
+def item_group_view(scope, sums, top_n, currency):
 	breakdown = frame(item_group_pair_query(scope).run(), ["objection_type", "item_group", *PAIR_COLUMNS[1:]])
-	leaders = top_types(pairs, top_n)
+	leaders = leading_types(type_summary(sums, top_n), top_n)
 	table = summarize(breakdown[breakdown["objection_type"].isin(leaders)], ["item_group", "objection_type"])
 	group_totals = table.groupby("item_group")["objections"].transform("sum")
 	table = (
@@ -515,7 +454,7 @@ def stacked_chart(data: list[dict], labels: list[str], fieldnames: list[str]):
 	}
 
 
-def strategies_view(scope, pairs, top_n, currency):
+def strategies_view(scope, sums, top_n, currency):
 	uses = strategy_uses(scope)
 	stored = pd.DataFrame(
 		frappe.get_all(
@@ -575,14 +514,12 @@ def message(view: str) -> str:
 			"The top N types by count and the top N by value at stake; ranks are shared on ties (1, 2, 2, 4)."
 		),
 		TREND: _("Objections per month for the top N types by count."),
-		BY_STAGE: _(
-			"The deal's stage when the objection was raised, read from the Sales Stage Log at the objection's creation time (a deal that never moved is counted in its current stage)."
-		),
+		BY_STAGE: _("The deal's stage when the objection was raised (stamped on the objection then)."),
 		BY_ITEM_GROUP: _(
 			"Item groups of the deal's items; a deal with several item groups counts in each. Top N types by count."
 		),
 		STRATEGIES: _(
-			"Uses = distinct deals on which the strategy answered an objection or a risk signal raised in the period, within the filters. Won = the deal is Converted or a submitted Sales Order came from its quotation. The stored figures are the strategy's own, over all time and every rep, where won means Converted."
+			"Uses = distinct deals on which the strategy answered an objection or a risk signal raised in the period, within the filters. Won = a Sales Order of the deal was submitted. The stored figures are the strategy's own, over all time and every rep."
 		),
 	}[view]
 	return f"{common} {detail}"

@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Buckets:
 	prefix: str
 	steps: tuple[tuple[float, float], ...]
 
-	@property
+	@cached_property
 	def bounds(self) -> tuple[float, ...]:
 		bounds, bound = [0.0], 0.0
 		for up_to, step in self.steps:
@@ -95,7 +96,7 @@ class Buckets:
 				bounds.append(bound)
 		return tuple(bounds)
 
-	@property
+	@cached_property
 	def columns(self) -> tuple[str, ...]:
 		return tuple(self.column(index) for index in range(len(self.bounds) + 1))
 

@@ -10,9 +10,27 @@ from __future__ import annotations
 
 import frappe
 
+OPEN_DEALS_INDEX = "sp_open_deals_by_stage"
 INDEXES = {
 	# history of a company's deals by creation (Target Back-calculation, Funnel Health)
-	"Opportunity": [["company", "creation"], ["company", "status"]],
+	"Opportunity": [
+		["company", "creation"],
+		["company", "status"],
+		# Funnel Health's open deals per stage, read from the index alone (73 k open deals of a
+		# large org: 0.7 s through the rows)
+		(
+			[
+				"company",
+				"status",
+				"sales_stage",
+				"sp_stage_entered_on",
+				"opportunity_owner",
+				"owner",
+				"base_opportunity_amount",
+			],
+			OPEN_DEALS_INDEX,
+		),
+	],
 	# quotations of a deal (Target Back-calculation, purchase-history checks)
 	"Quotation": [["opportunity"]],
 }
@@ -20,8 +38,10 @@ INDEXES = {
 
 def add_report_indexes():
 	for doctype, indexes in INDEXES.items():
-		for columns in indexes:
-			frappe.db.add_index(doctype, columns)
+		for index in indexes:
+			# a list of columns, or (columns, name) where the default name would be too long
+			columns, name = index if isinstance(index, tuple) else (index, None)
+			frappe.db.add_index(doctype, columns, name)
 	for doctype in frappe.get_all("DocType", filters={"module": "Sales Process", "istable": 0}, pluck="name"):
 		controller = frappe.get_module(
 			f"sales_process.sales_process.doctype.{frappe.scrub(doctype)}.{frappe.scrub(doctype)}"

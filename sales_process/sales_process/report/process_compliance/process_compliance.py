@@ -198,11 +198,22 @@ def _row(
 		row[column] = None if value is None or pd.isna(value) else float(value)
 	band = values.get("band")
 	row["band_key"] = band
-	row["band"] = _(band) if band else None
+	row["band"] = _band_label(band) if band else None
 	row["indent"] = indent
 	row["is_total"] = is_total
 	row["drill"] = drill_filters(scope, reps=reps, checkpoint=keys.get("checkpoint"), period=period)
 	return row
+
+
+def _band_label(band: str) -> str:
+	"""A band in the reader's language, looked up once per request (a year has thousands of rows)."""
+	labels = getattr(frappe.local, "sp_band_labels", None)
+	if labels is None:
+		labels = frappe.local.sp_band_labels = {}
+	key = (frappe.local.lang, band)
+	if key not in labels:
+		labels[key] = _(band)
+	return labels[key]
 
 
 def drill_filters(scope: ReportScope, reps=None, checkpoint=None, period=None) -> dict:

@@ -1,3 +1,4 @@
+import math
 import random
 from datetime import date, datetime, timedelta
 
@@ -48,6 +49,19 @@ def test_bucket_bounds_widen_and_every_value_finds_the_first_bound_at_or_above_i
 	assert DWELL.upper(DWELL.index(72.01)) == 78.0
 	assert DWELL.index(5000) == len(bounds)  # above the last bound: the overflow bucket
 	assert DWELL.count_of(3.5) == {"d_004": 1}
+
+
+def test_the_region_formula_the_database_uses_finds_the_same_bucket():
+	rng = random.Random(2)
+	values = [rng.uniform(0, 2500) for _ in range(3000)] + [float(b) for b in DWELL.bounds] + [0.5, 2064.0, 2064.5]
+	for value in values:
+		expected = DWELL.index(value)
+		found = len(DWELL.bounds)
+		for lower, up_to, step, offset in DWELL.regions:
+			if value <= up_to:
+				found = offset + math.ceil((value - lower) / step)
+				break
+		assert found == expected, value
 
 
 @pytest.mark.parametrize("bound", [24, 72, 168, 336, 672])

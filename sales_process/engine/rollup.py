@@ -97,6 +97,17 @@ class Buckets:
 		return tuple(bounds)
 
 	@cached_property
+	def regions(self) -> tuple[tuple[float, float, float, int], ...]:
+		"""(lower, up to, step, offset) per step region: a value v in (lower, up to] is in bucket
+		offset + ceil((v − lower) / step) — how SQL finds the bucket without a hundred comparisons."""
+		regions, lower, offset = [], 0.0, 0
+		for up_to, step in self.steps:
+			regions.append((lower, float(up_to), float(step), offset))
+			offset += round((up_to - lower) / step)
+			lower = float(up_to)
+		return tuple(regions)
+
+	@cached_property
 	def columns(self) -> tuple[str, ...]:
 		return tuple(self.column(index) for index in range(len(self.bounds) + 1))
 

@@ -223,11 +223,9 @@ def sums_per_stage(query, log) -> dict[str, Change]:
 		rollups.count_if(log.deal_won == 1, "won"),
 	).where(moved & (log.first_entry == 1) & (Coalesce(log.to_stage, "") != ""))
 	per_stage = rollups.sums_by(entries, log.to_stage, ("entered", "advanced", "won"))
-	exits = query.select(
-		log.from_stage,
-		Count("*").as_("exits"),
-		*rollups.bucket_terms(DWELL_HOURS, log.stay_seconds / 3600),
-	).where(moved & (Coalesce(log.from_stage, "") != "") & log.stay_seconds.isnotnull())
-	for stage, change in rollups.sums_by(exits, log.from_stage, ("exits", *DWELL_HOURS.columns)).items():
+	leaving = query.where(moved & (Coalesce(log.from_stage, "") != "") & log.stay_seconds.isnotnull())
+	exits = rollups.bucket_sums(leaving, log.from_stage, DWELL_HOURS, log.stay_seconds / 3600)
+	for stage, change in exits.items():
+		change.counts["exits"] = DWELL_HOURS.total(change.counts)
 		per_stage.setdefault(stage, Change()).add(change)
 	return per_stage

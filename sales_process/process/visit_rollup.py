@@ -99,14 +99,20 @@ def count_terms(visit) -> list:
 	for days in FOLLOW_WINDOWS:
 		moved = on_deal & (visit.progressed_on <= visit.check_in_time + Interval(days=days))
 		terms.append(rollups.count_if(moved & inside, f"inside_moved_{days}d"))
-	checked_out = (visit.status == "Checked Out") & visit.duration.isnotnull()
-	return terms + rollups.bucket_terms(DURATION_BUCKETS, visit.duration / 60, checked_out)
+	return terms
 
 
 def sums_per_rep(query, visit) -> dict[str, Change]:
 	"""Per rep, the counts of the visits `query` selects (checked in: check_in_time is set)."""
-	query = query.select(visit.rep, *count_terms(visit)).where(visit.check_in_time.isnotnull())
-	return rollups.sums_by(query, visit.rep, ROLLUP_COUNTS)
+	checked_in = query.where(visit.check_in_time.isnotnull())
+	counted = [name for name in ROLLUP_COUNTS if name not in DURATION_BUCKETS.columns]
+	per_rep = rollups.sums_by(checked_in.select(visit.rep, *count_terms(visit)), visit.rep, tuple(counted))
+	checked_out = checked_in.where((visit.status == "Checked Out") & visit.duration.isnotnull())
+	for rep, change in rollups.bucket_sums(
+		checked_out, visit.rep, DURATION_BUCKETS, visit.duration / 60
+	).items():
+		per_rep.setdefault(rep, Change()).add(change)
+	return per_rep
 
 
 def split_period(scope: ReportScope, now: datetime) -> tuple[list[date], list[tuple[datetime, datetime]]]:

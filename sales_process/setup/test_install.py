@@ -56,11 +56,14 @@ class TestInstall(SalesProcessTestCase):
 
 		install.after_migrate()
 		for doctype, indexes in INDEXES.items():
-			for columns in indexes:
+			for index in indexes:
+				columns, name = index if isinstance(index, tuple) else (index, None)
 				rows = frappe.db.sql(
 					f"show index from `tab{doctype}` where Column_name = %s and Seq_in_index = 1", columns[0]
 				)
 				self.assertTrue(rows, f"{doctype}: no index starting with {columns[0]}")
+				if name:
+					self.assertTrue(frappe.db.has_index(f"tab{doctype}", name), name)
 
 	def test_migrate_adds_the_app_doctypes_indexes_on_existing_sites(self):
 		frappe.db.sql_ddl("alter table `tabSales Objection` drop index if exists creation_index")

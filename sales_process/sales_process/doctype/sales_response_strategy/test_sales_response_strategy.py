@@ -31,7 +31,8 @@ class TestSalesResponseStrategy(SalesProcessTestCase):
 				"strategy": strategy.name,
 			}
 		).insert()
-		frappe.db.set_value("Opportunity", opportunity.name, "status", "Converted")
+		# the deal is won: its order was submitted (process.outcomes stamps the moment)
+		frappe.db.set_value("Opportunity", opportunity.name, {"status": "Converted", "sp_won_on": frappe.utils.now_datetime()})
 		refresh_strategy_statistics()
 		refresh_strategy_statistics()  # idempotent
 		strategy.reload()

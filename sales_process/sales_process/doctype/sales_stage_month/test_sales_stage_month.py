@@ -102,3 +102,19 @@ class TestStageRollup(EnrolledCompanyTestCase):
 			"Opportunity", deal, stage_log.Position("Prospecting", "Converted"), "Quotation"
 		)
 		self.assertTrue(frappe.db.get_value("Opportunity", deal, "sp_won_on"))
+
+	def test_the_database_counts_a_part_of_a_month_as_the_rollup_does(self):
+		deal = make_opportunity(self.company, stage="Prospecting", opportunity_owner=REP).name
+		for stage in ("Qualification", "Prospecting", "Qualification", "Needs Analysis"):
+			stage_log.log_position("Opportunity", deal, stage_log.Position(stage, "Open"), "Opportunity")
+		names = frappe.get_all(LOG, filters={"reference_name": deal}, pluck="name")
+		expected = {}
+		for key, change in total(STAGES.contributions(rollups.read_rows(STAGES, names))).items():
+			expected.setdefault(key[3], rollups.Change()).add(change)
+		log = frappe.qb.DocType(LOG)
+		query = frappe.qb.from_(log).where(log.reference_name == deal)
+		found = stage_rollup.sums_per_stage(query, log)
+		self.assertEqual(
+			{stage: change.without_zeros().counts for stage, change in found.items()},
+			{stage: change.without_zeros().counts for stage, change in expected.items()},
+		)

@@ -104,3 +104,30 @@ class TestVisitRollup(EnrolledCompanyTestCase):
 		before = {key: change for key, change in rollups.stored(VISITS).items()}
 		rollups.rebuild(VISITS)
 		self.assertEqual(rollups.stored(VISITS), before)
+
+	def test_the_database_counts_a_part_of_a_month_as_the_rollup_does(self):
+		deal = make_opportunity(self.company, self.customer).name
+		for day, minutes in ((3, 12), (4, 95), (5, 260), (6, 800)):
+			self.visit(deal, self.at(day), minutes=minutes)
+		self.visit(None, self.at(7), result="Outside", minutes=45)
+		visits.mark_progress("Opportunity", deal, self.at(8, 12))
+		from datetime import timedelta
+
+		from sales_process.process import visit_rollup
+		from sales_process.process.report_scope import report_scope
+
+		visit = frappe.qb.DocType("Sales Visit Log")
+		start = self.at(1, 0)
+		query = frappe.qb.from_(visit).where(
+			(visit.rep == REP)
+			& (visit.check_in_time >= start)
+			& (visit.check_in_time < start + timedelta(days=31))
+		)
+		from_database = visit_rollup.sums_per_rep(query, visit)[REP].without_zeros()
+		scope = report_scope({"from_date": self.month, "to_date": self.month})
+		(from_rollup,) = [
+			change
+			for rep, change in visit_rollup.month_rows(scope, [self.month], False).items()
+			if rep == REP
+		]
+		self.assertEqual(from_database.counts, from_rollup.without_zeros().counts)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case
-from frappe.query_builder.functions import Count, Sum
+from frappe.query_builder.functions import Count
 from frappe.utils import get_first_day, now_datetime, today
 
 from sales_process.engine.alerts import AlertType, Level
 from sales_process.engine.compliance import band
-from sales_process.engine.rules import RecordStatus
+from sales_process.process.compliance_rollup import compliance_counts
 from sales_process.process.report_scope import report_scope, restrict
 
 RECORD = "Sales Checkpoint Record"
@@ -27,21 +26,9 @@ def compliance_this_month(filters: str | dict | None = None) -> dict:
 	"""Completed ÷ due of the records falling due this month, as the Process Compliance report counts."""
 	month_start = get_first_day(today())
 	scope = report_scope({"from_date": month_start, "to_date": today()})
-	record = frappe.qb.DocType(RECORD)
-	now = now_datetime()
-	closed = record.status.isin([RecordStatus.WAIVED, RecordStatus.CANCELLED])
-	completed = record.status == RecordStatus.COMPLETED
-	query = (
-		frappe.qb.from_(record)
-		.select(Count(record.name).as_("due"), Sum(Case().when(completed, 1).else_(0)).as_("completed"))
-		.where(record.due_on >= scope.start)
-		.where(record.due_on < scope.end)
-		.where(closed.negate())
-		.where(completed | (record.due_on <= now))
-	)
-	query = restrict(query, scope, rep=record.assigned_to, checkpoint=record.checkpoint)
-	row = query.run(as_dict=True)[0] if not scope.sees_nothing else frappe._dict(due=0, completed=0)
-	due, done = int(row.due or 0), int(row.completed or 0)
+	# the report's own counts (the compliance rollup less what is not yet due): one figure everywhere
+	counts = compliance_counts(scope, now_datetime(), by=["company"])
+	due, done = int(counts["due"].sum()), int(counts["completed"].sum())
 	value = round(100.0 * done / due, 1) if due else None
 	return {
 		"value": value if value is not None else 0,

@@ -1,0 +1,126 @@
+"""A rep tries to read another team's figures through the reports and the workspace's number cards,
+with forged filters, through the same whitelisted methods the desk calls (issue 7: "Reps see
+their own rows, managers their team's … in every report, number card and chart")."""
+
+import json
+
+import frappe
+from frappe.desk.query_report import run
+
+from sales_process.process import number_cards
+from sales_process.testing import (
+	EnrolledCompanyTestCase,
+	as_user,
+	make_customer,
+	make_opportunity,
+	make_sales_person,
+	make_user,
+)
+
+REP = "sp-adv-report-rep@example.com"
+OTHER = "sp-adv-report-other@example.com"
+REPORTS = {
+	"Process Compliance": [{"group_by": "Rep"}, {"group_by": "Checkpoint"}, {"group_by": "Month"}],
+	"Funnel Health": [{"view": "Stages"}, {"view": "Rep × Checkpoint"}],
+	"Objection Analysis": [
+		{"view": view} for view in ("Top Types", "Trend by Month", "By Stage", "Strategies")
+	],
+	"Visit Effectiveness": [{}],
+	"Target Back-calculation": [{"target": 1_000_000}],
+	"Alert Response Time": [{}],
+	"Lead Source Quality": [{}],
+}
+
+
+class TestReportsAsARep(EnrolledCompanyTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_user(REP, ["Sales User"])
+		make_user(OTHER, ["Sales User"])
+		cls.rep_person = make_sales_person("_SP Adv Report Rep", REP, cls.company)
+		cls.other_person = make_sales_person("_SP Adv Report Other", OTHER, cls.company)
+		# the other rep's deal, objection and visit: what the rep must not see
+		customer = make_customer()
+		cls.other_deal = make_opportunity(cls.company, customer, opportunity_owner=OTHER).name
+		frappe.get_doc(
+			{
+				"doctype": "Sales Objection",
+				"reference_doctype": "Opportunity",
+				"reference_name": cls.other_deal,
+				"customer_words": "太贵了",
+			}
+		).insert(ignore_permissions=True)
+		visit = frappe.get_doc(
+			{
+				"doctype": "Sales Visit Log",
+				"rep": OTHER,
+				"party_type": "Customer",
+				"party": customer,
+				"reference_doctype": "Opportunity",
+				"reference_name": cls.other_deal,
+				"status": "Checked In",
+				"check_in_time": frappe.utils.now_datetime(),
+				"geofence_result": "Inside",
+			}
+		)
+		visit.flags.sp_system_write = True
+		visit.insert(ignore_permissions=True)
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+
+	def period(self):
+		today = frappe.utils.getdate()
+		return {
+			"company": self.company,
+			"from_date": str(frappe.utils.add_months(today, -2)),
+			"to_date": str(today),
+		}
+
+	def rows_naming(self, result, user) -> list:
+		"""Rows that name `user` in any column (rep, assigned to …)."""
+		return [row for row in result.get("result") or [] if isinstance(row, dict) and user in row.values()]
+
+	def test_a_forged_sales_person_filter_shows_nothing_of_another_team(self):
+		for report, variants in REPORTS.items():
+			for extra in variants:
+				with self.subTest(report=report, **extra), as_user(REP):
+					result = run(report, {**self.period(), **extra, "sales_person": self.other_person})
+				self.assertFalse(self.rows_naming(result, OTHER))
+				figures = [
+					row.get(key)
+					for row in result.get("result") or []
+					if isinstance(row, dict)
+					for key in ("visits", "objections", "due", "open_deals", "leads", "alerts")
+					if row.get(key)
+				]
+				self.assertEqual(figures, [], f"{report} {extra} shows another team's figures")
+
+	def test_without_filters_a_rep_reads_only_their_own_rows(self):
+		for report, variants in REPORTS.items():
+			for extra in variants:
+				with self.subTest(report=report, **extra), as_user(REP):
+					result = run(report, {**self.period(), **extra})
+				self.assertFalse(self.rows_naming(result, OTHER))
+
+	def test_objection_and_visit_counts_leave_out_the_other_team(self):
+		with as_user(REP):
+			objections = run("Objection Analysis", {**self.period(), "view": "Top Types"})
+			visits = run("Visit Effectiveness", self.period())
+		self.assertFalse([row for row in objections["result"] if row.get("objections")])
+		self.assertFalse([row for row in visits["result"] if row.get("visits")])
+		with as_user(OTHER):
+			self.assertTrue(
+				[row for row in run("Visit Effectiveness", self.period())["result"] if row.get("visits")]
+			)
+
+	def test_number_cards_ignore_forged_filters(self):
+		forged = json.dumps({"sales_person": self.other_person, "company": self.company})
+		with as_user(REP):
+			plain = (number_cards.compliance_this_month(), number_cards.stalled_deals())
+			with_forged = (number_cards.compliance_this_month(forged), number_cards.stalled_deals(forged))
+		self.assertEqual([card["value"] for card in plain], [card["value"] for card in with_forged])
+		with as_user(OTHER):
+			theirs = number_cards.compliance_this_month()
+		self.assertIsNotNone(theirs["value"])

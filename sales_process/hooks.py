@@ -14,6 +14,9 @@ after_migrate = "sales_process.setup.install.after_migrate"
 before_uninstall = "sales_process.setup.install.before_uninstall"
 before_tests = "sales_process.testing.before_tests"
 
+# the filters the reports share (a plain file: no build step)
+app_include_js = ["/assets/sales_process/js/sales_process_reports.js"]
+
 doctype_list_js = {"Sales Stage": "public/js/sales_stage_list.js"}
 
 doctype_js = {

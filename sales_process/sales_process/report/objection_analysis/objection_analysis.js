@@ -1,24 +1,7 @@
 // What customers object to, what is at stake, and which answers win.
 frappe.query_reports["Objection Analysis"] = {
 	filters: [
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-		},
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.month_start(), -2),
-			reqd: 1,
-		},
-		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today(), reqd: 1 },
-		{ fieldname: "sales_person", label: __("Sales Person"), fieldtype: "Link", options: "Sales Person" },
-		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
-		{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },
+		...sales_process.reports.scope_filters(),
 		{
 			fieldname: "view",
 			label: __("View"),

@@ -53,7 +53,9 @@ def test_bucket_bounds_widen_and_every_value_finds_the_first_bound_at_or_above_i
 
 def test_the_region_formula_the_database_uses_finds_the_same_bucket():
 	rng = random.Random(2)
-	values = [rng.uniform(0, 2500) for _ in range(3000)] + [float(b) for b in DWELL.bounds] + [0.5, 2064.0, 2064.5]
+	values = (
+		[rng.uniform(0, 2500) for _ in range(3000)] + [float(b) for b in DWELL.bounds] + [0.5, 2064.0, 2064.5]
+	)
 	for value in values:
 		expected = DWELL.index(value)
 		found = len(DWELL.bounds)

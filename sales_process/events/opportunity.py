@@ -78,7 +78,11 @@ def on_change(doc, method=None):
 	if not deals.opportunity_under_control(doc, before):
 		return
 	source = frappe.flags.get(selling.MOVE_SOURCE_FLAG) or "Opportunity"
-	logged = stage_log.log_position(opportunity.DOCTYPE, doc.name, opportunity.position(doc), source)
+	logged = None
+	# a save that moved neither stage nor status has nothing to log (a move ERPNext made without
+	# events before it is caught by the daily reconciliation); a db_set or a new deal is looked at
+	if before is None or before is doc or opportunity.position(doc) != opportunity.position(before):
+		logged = stage_log.log_position(opportunity.DOCTYPE, doc.name, opportunity.position(doc), source)
 	if logged and source != "Opportunity":
 		# the Quotation / Sales Order being submitted need not look again
 		frappe.flags[selling.LOGGED_FLAG] = doc.name

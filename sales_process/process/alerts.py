@@ -320,7 +320,10 @@ def _email(alert, recipient: str, lang: str, subject: str, body: str):
 	email = frappe.db.get_value("User", recipient, "email")
 	if not email or not is_email_notifications_enabled(recipient):
 		return
-	if not EmailAccount.find_outgoing(match_by_doctype=ALERT, _raise_error=False):
+	account = EmailAccount.find_outgoing(match_by_doctype=ALERT, _raise_error=False)
+	# a fresh site's default outgoing account may have no address yet: Frappe would log an error
+	# per alert instead of sending
+	if not account or not account.get("email_id"):
 		return
 	link = get_url_to_form(ALERT, alert.name)
 	frappe.sendmail(

@@ -63,7 +63,9 @@ class TestSalesObjection(EnrolledCompanyTestCase):
 		_objection(won.name, "still too expensive", strategy=strategy.name)
 		_objection(lost.name, "too expensive", strategy=strategy.name)
 		# the deal is won: its order was submitted (process.outcomes stamps the moment)
-		frappe.db.set_value("Opportunity", won.name, {"status": "Converted", "sp_won_on": frappe.utils.now_datetime()})
+		frappe.db.set_value(
+			"Opportunity", won.name, {"status": "Converted", "sp_won_on": frappe.utils.now_datetime()}
+		)
 		objection = _objection(lost.name, "far too expensive")
 		objection.strategy = strategy.name
 		objection.save()

@@ -32,7 +32,9 @@ class TestSalesResponseStrategy(SalesProcessTestCase):
 			}
 		).insert()
 		# the deal is won: its order was submitted (process.outcomes stamps the moment)
-		frappe.db.set_value("Opportunity", opportunity.name, {"status": "Converted", "sp_won_on": frappe.utils.now_datetime()})
+		frappe.db.set_value(
+			"Opportunity", opportunity.name, {"status": "Converted", "sp_won_on": frappe.utils.now_datetime()}
+		)
 		refresh_strategy_statistics()
 		refresh_strategy_statistics()  # idempotent
 		strategy.reload()

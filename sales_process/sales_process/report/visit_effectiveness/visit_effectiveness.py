@@ -22,8 +22,8 @@ from frappe.utils import cint, get_fullname, now_datetime
 from sales_process.engine.rollup import Change
 from sales_process.engine.visits_report import (
 	COUNT_COLUMNS,
-	INSIDE,
 	FOLLOW_WINDOWS,
+	INSIDE,
 	counts_from_rollup,
 	effectiveness_table,
 	median_from_buckets,

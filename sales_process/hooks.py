@@ -17,18 +17,22 @@ before_tests = "sales_process.testing.before_tests"
 # the filters the reports share (a plain file: no build step)
 app_include_js = ["/assets/sales_process/js/sales_process_reports.js"]
 
-doctype_list_js = {"Sales Stage": "public/js/sales_stage_list.js"}
+doctype_list_js = {"Sales Stage": "public/js/sales_stage_list.js", "Lead": "public/js/lead_list.js"}
 
 doctype_js = {
 	"Opportunity": ["public/js/checkpoint_panel.js", "public/js/opportunity.js"],
 	"Quotation": ["public/js/checkpoint_panel.js", "public/js/quotation.js"],
 	"Sales Order": ["public/js/checkpoint_panel.js", "public/js/sales_order.js"],
 	"Sales Checkpoint Record": "public/js/checkpoint_panel.js",
+	"Lead": "public/js/lead.js",
 }
 
 doc_events = {
 	"Opportunity": {
-		"validate": "sales_process.events.opportunity.validate",
+		"validate": [
+			"sales_process.events.opportunity.validate",
+			"sales_process.events.lead.opportunity_validate",
+		],
 		"on_change": "sales_process.events.opportunity.on_change",
 	},
 	"Quotation": {
@@ -70,7 +74,23 @@ doc_events = {
 		"after_insert": "sales_process.events.comment.after_insert",
 	},
 	"Communication": {
-		"after_insert": "sales_process.events.communication.after_insert",
+		"after_insert": [
+			"sales_process.events.communication.after_insert",
+			"sales_process.events.lead.communication_after_insert",
+		],
+	},
+	"Lead": {
+		"validate": "sales_process.events.lead.validate",
+		"onload": "sales_process.events.lead.onload",
+	},
+	"Event": {
+		"on_update": "sales_process.events.lead.event_on_update",
+	},
+	"Call Log": {
+		"on_update": "sales_process.events.lead.call_log_on_update",
+	},
+	"Sales Visit Log": {
+		"on_update": "sales_process.events.lead.visit_on_update",
 	},
 }
 
@@ -80,11 +100,12 @@ override_doctype_dashboards = {"Opportunity": "sales_process.events.opportunity.
 override_doctype_class = {"File": "sales_process.overrides.file.EvidenceAwareFile"}
 
 scheduler_events = {
-	"hourly": ["sales_process.tasks.hourly"],
+	"hourly": ["sales_process.tasks.hourly", "sales_process.tasks.first_response_alerts"],
 	"daily": [
 		"sales_process.tasks.reconcile_stage_logs",
 		"sales_process.tasks.refresh_strategy_statistics",
 		"sales_process.tasks.daily_digest",
+		"sales_process.tasks.recompute_lead_scores",
 	],
 	"weekly": ["sales_process.tasks.weekly_training_push"],
 }

@@ -125,3 +125,19 @@ def refresh_strategy_statistics():
 				reference_doctype="Sales Response Strategy",
 				reference_name=strategy,
 			)
+
+
+def recompute_lead_scores(now=None):
+	"""Daily: re-score the leads whose score can have changed since (decay, an engagement leaving the
+	window, a changed rule); the others keep theirs (see process.leads.due_names)."""
+	from sales_process.process import leads
+
+	return leads.recompute(_now(now))
+
+
+def first_response_alerts(now=None):
+	"""Hourly: pooled leads not contacted in time (reminder to the owner, then alert to the manager)."""
+	from sales_process.process import leads
+
+	return leads.first_response_alerts(_now(now))
+

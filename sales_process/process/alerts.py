@@ -66,6 +66,19 @@ MESSAGES = {
 		AlertType.TRAINING,
 		Level.REMINDER,
 	): "Your process compliance over the last 30 days is {compliance}%, among the lowest of the team. Your weakest checkpoint is {checkpoint}.",
+	# lead intake (process.leads.FIRST_RESPONSE_ALERT)
+	(
+		"First Response",
+		Level.REMINDER,
+	): "Lead {lead} ({lead_name}, grade {grade}) is waiting for its first contact: due by {due_on}.",
+	(
+		"First Response",
+		Level.ALERT,
+	): "Lead {lead} ({lead_name}, grade {grade}) of {rep} was not contacted within {hours} working hours: due {due_on}.",
+	(
+		"First Response",
+		Level.ESCALATION,
+	): "Still not contacted and not acted on: lead {lead} ({lead_name}) of {rep}, alerted to {manager} on {alerted_on}.",
 }
 
 

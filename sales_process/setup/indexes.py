@@ -33,6 +33,10 @@ INDEXES = {
 	],
 	# quotations of a deal (Target Back-calculation, purchase-history checks)
 	"Quotation": [["opportunity"]],
+	# the daily lead re-score finds the leads scored by another rule version
+	"Lead": [(["company", "sp_fingerprint"], "sp_company_fingerprint")],
+	# the events of a batch of leads (Frappe does not index the reference)
+	"Event Participants": [(["reference_doctype", "reference_docname"], "sp_event_participant")],
 }
 
 

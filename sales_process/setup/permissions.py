@@ -36,6 +36,9 @@ PROPERTIES = (
 	("Sales Stage", "translated_doctype", "1", "Check"),
 	("Sales Stage", "sort_field", "sp_sequence", "Data"),
 	("Sales Stage", "sort_order", "ASC", "Data"),
+	# the Lead list shows the best leads first (lead intake scores them)
+	("Lead", "sort_field", "sp_score", "Data"),
+	("Lead", "sort_order", "DESC", "Data"),
 )
 # the Checkpoint Record list shows rep, customer and due time beside the checkpoint and its light
 LIST_VIEWS = {"Sales Checkpoint Record": {"total_fields": "6"}}
@@ -54,9 +57,11 @@ def set_properties():
 
 
 def unset_properties():
-	for doctype, prop, _value, _type in PROPERTIES:
+	for doctype, prop, value, _type in PROPERTIES:
+		# a value someone set afterwards is theirs: only the app's own value is taken back
 		frappe.db.delete(
-			"Property Setter", {"doc_type": doctype, "property": prop, "doctype_or_field": "DocType"}
+			"Property Setter",
+			{"doc_type": doctype, "property": prop, "value": value, "doctype_or_field": "DocType"},
 		)
 		frappe.clear_cache(doctype=doctype)
 	for doctype in LIST_VIEWS:

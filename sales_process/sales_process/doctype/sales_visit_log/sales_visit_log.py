@@ -143,3 +143,5 @@ FORMER_VISIT_REPORT_INDEXES = ("visit_report_index", "visit_progress_report_inde
 def on_doctype_update():
 	frappe.db.add_index("Sales Visit Log", ["rep", "check_in_time"])
 	frappe.db.add_index("Sales Visit Log", VISIT_REPORT_COLUMNS, VISIT_REPORT_INDEX)
+	# a lead's visits (lead scoring reads a batch of leads' engagements)
+	frappe.db.add_index("Sales Visit Log", ["party_type", "party"], "sp_visit_party")

@@ -32,6 +32,7 @@ doc_events = {
 		"validate": [
 			"sales_process.events.opportunity.validate",
 			"sales_process.events.lead.opportunity_validate",
+			"sales_process.process.win_data.stamp_child_rows",
 		],
 		"on_change": "sales_process.events.opportunity.on_change",
 	},
@@ -108,6 +109,8 @@ scheduler_events = {
 		"sales_process.tasks.recompute_lead_scores",
 	],
 	"weekly": ["sales_process.tasks.weekly_training_push"],
+	"weekly_long": ["sales_process.tasks.train_win_models"],
+	"daily_long": ["sales_process.tasks.score_open_deals"],
 }
 
 permission_query_conditions = {

@@ -141,3 +141,18 @@ def first_response_alerts(now=None):
 
 	return leads.first_response_alerts(_now(now))
 
+
+def train_win_models(now=None):
+	"""Weekly, on the long queue: each enrolled company's close probability learned again from its
+	closed deals (a new Sales Win Model version; see that doctype)."""
+	from sales_process.sales_process.doctype.sales_win_model.sales_win_model import train_all
+
+	return train_all(_now(now))
+
+
+def score_open_deals(now=None):
+	"""Daily, on the long queue: every open deal of the enrolled companies scored again (a deal's
+	facts move without a save: a checkpoint falls overdue, a visit, time in its stage)."""
+	from sales_process.process import win_scores
+
+	return win_scores.score_open_deals(_now(now))

@@ -65,6 +65,23 @@ def test_company() -> str:
 	return company
 
 
+def make_company(name: str, abbr: str) -> str:
+	"""A second company like the test company (its currency and country, a standard chart)."""
+	if not frappe.db.exists("Company", name):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": name,
+				"abbr": abbr,
+				"default_currency": frappe.db.get_value("Company", {}, "default_currency"),
+				"country": frappe.db.get_value("Company", {}, "country"),
+				"create_chart_of_accounts_based_on": "Standard Template",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
 def enroll(company: str, enabled: bool = True):
 	settings = frappe.get_single("Sales Process Settings")
 	settings.enabled = int(enabled)

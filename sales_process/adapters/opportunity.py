@@ -29,6 +29,11 @@ SERVER_FIELDS = (
 	"sp_stall_next_on",
 	"sp_won_on",
 	"sp_lost_on",
+	# the close probability (process.win_scores)
+	"sp_close_probability",
+	"sp_probability_source",
+	"sp_probability_reasons",
+	"sp_scored_on",
 )
 REP_FIELD = "opportunity_owner"
 
@@ -394,4 +399,222 @@ def value_changed(doc, before) -> bool:
 	return any(
 		doc.get(field) != before.get(field)
 		for field in ("base_opportunity_amount", "opportunity_amount", "conversion_rate", "company")
+	)
+
+
+# close probability (issue 8): the facts of many deals the model reads, and where its score lives
+
+# child tables whose rows are facts with a moment (a competitor named, a decision maker marked)
+TIMED_TABLES = {"competitors": "Competitor Detail", "sp_decision_makers": "Sales Decision Maker"}
+
+
+def stamp_new_child_rows(doc, before) -> None:
+	"""A row added to a timed table in this save is created now; a stored row keeps its moment.
+
+	Frappe gives every new child row its parent's creation, so without this a competitor named
+	in month three would read as named when the deal was created (the model would learn from the
+	future), and a request could back-date a row.
+	"""
+	if before is None:
+		return
+	for table in TIMED_TABLES:
+		stored = {row.name: row.creation for row in before.get(table) or []}
+		for row in doc.get(table) or []:
+			row.creation = stored.get(row.name) or doc.modified
+
+
+# the score's fields: only the server writes them (they are in SERVER_FIELDS)
+CLOSE_PROBABILITY = "sp_close_probability"
+PROBABILITY_SOURCE = "sp_probability_source"
+PROBABILITY_REASONS = "sp_probability_reasons"
+SCORED_ON = "sp_scored_on"
+WIN_DEAL_COLUMNS = (
+	"deal",
+	"created_on",
+	"amount",
+	"customer",
+	"won_on",
+	"lost_on",
+	"stage",
+	"status",
+	"probability",
+	"company",
+	"lead_score",
+)
+
+
+def win_deal_rows(
+	*,
+	company: str | None = None,
+	names: list[str] | None = None,
+	closed_only: bool = False,
+	open_only: bool = False,
+	after: str | None = None,
+	limit: int | None = None,
+) -> list[tuple]:
+	"""Deals as the close-probability model reads them, one tuple per deal in `WIN_DEAL_COLUMNS`
+	order, by name. Amount in the company currency; customer only for a deal made for a Customer;
+	lead score only when the deal was made from a scored lead (its grade is set), else None.
+	`after` + `limit` page through a company by name."""
+	deal = frappe.qb.DocType(DOCTYPE)
+	fields = [
+		deal.name,
+		deal.creation,
+		deal.base_opportunity_amount,
+		deal.opportunity_amount,
+		deal.conversion_rate,
+		deal.opportunity_from,
+		deal.party_name,
+		deal.sp_won_on,
+		deal.sp_lost_on,
+		deal.sales_stage,
+		deal.status,
+		deal.probability,
+		deal.company,
+	]
+	has_score = frappe.db.has_column(DOCTYPE, "sp_lead_score")
+	has_grade = has_score and frappe.db.has_column(DOCTYPE, "sp_lead_grade")
+	if has_score:
+		fields.append(deal.sp_lead_score)
+	if has_grade:
+		fields.append(deal.sp_lead_grade)
+	query = frappe.qb.from_(deal).select(*fields).orderby(deal.name)
+	if company is not None:
+		query = query.where(deal.company == company)
+	if names is not None:
+		query = query.where(deal.name.isin(list(names) or [""]))
+	if closed_only:
+		query = query.where(deal.sp_won_on.isnotnull() | deal.sp_lost_on.isnotnull())
+	if open_only:
+		query = query.where(open_deal_condition(deal))
+	if after is not None:
+		query = query.where(deal.name > after)
+	if limit:
+		query = query.limit(limit)
+	rows = []
+	for row in query.run():
+		(name, created, base_amount, amount, rate, party_type, party, won_on, lost_on) = row[:9]
+		stage, status, probability, deal_company = row[9:13]
+		score = row[13] if has_score else None
+		graded = bool(row[14]) if has_grade else bool(score)
+		rows.append(
+			(
+				name,
+				created,
+				float(base_amount or 0) or float(amount or 0) * float(rate or 1),
+				party if party_type == "Customer" else None,
+				won_on,
+				lost_on,
+				stage or None,
+				status,
+				probability,
+				deal_company,
+				float(score) if graded and score is not None else None,
+			)
+		)
+	return rows
+
+
+def open_deal_condition(deal):
+	"""Open: not lost, closed or converted, and no outcome stored."""
+	return deal.status.notin(list(CLOSED_STATUSES)) & deal.sp_won_on.isnull() & deal.sp_lost_on.isnull()
+
+
+def is_scorable(doc) -> bool:
+	"""An open deal (no outcome): the ones that get a close probability."""
+	return not is_closed(doc) and not doc.get("sp_won_on") and not doc.get("sp_lost_on")
+
+
+def timed_rows(table: str, names: list[str]) -> list[dict]:
+	"""Rows of a timed child table of these deals: parent, creation, modified and the row's
+	facts (competitor; role, attitude, whether a person is named)."""
+	child = frappe.qb.DocType(TIMED_TABLES[table])
+	facts = (
+		[child.competitor]
+		if table == "competitors"
+		else [child.role, child.attitude, child.contact, child.full_name]
+	)
+	return (
+		frappe.qb.from_(child)
+		.select(child.parent, child.creation, child.modified, *facts)
+		.where(
+			(child.parenttype == DOCTYPE)
+			& (child.parentfield == table)
+			& child.parent.isin(list(names) or [""])
+		)
+		.run(as_dict=True)
+	)
+
+
+def quotation_rows(names: list[str]) -> list[dict]:
+	"""Submitted Quotations made from these deals: deal, name, creation, date and payment terms."""
+	quotation = frappe.qb.DocType("Quotation")
+	return (
+		frappe.qb.from_(quotation)
+		.select(
+			quotation.opportunity.as_("deal"),
+			quotation.name,
+			quotation.creation,
+			quotation.transaction_date,
+			quotation.payment_terms_template,
+		)
+		.where(quotation.opportunity.isin(list(names) or [""]) & (quotation.docstatus == 1))
+		.run(as_dict=True)
+	)
+
+
+def submitted_orders_of(names: list[str]) -> list[tuple[str, str]]:
+	"""(deal, Sales Order) for the submitted orders made from these deals' Quotations."""
+	quotation = frappe.qb.DocType("Quotation")
+	order_item = frappe.qb.DocType("Sales Order Item")
+	order = frappe.qb.DocType("Sales Order")
+	return (
+		frappe.qb.from_(quotation)
+		.join(order_item)
+		.on(order_item.prevdoc_docname == quotation.name)
+		.join(order)
+		.on(order.name == order_item.parent)
+		.select(quotation.opportunity, order.name)
+		.distinct()
+		.where(quotation.opportunity.isin(list(names) or [""]) & (order.docstatus == 1))
+		.run()
+	)
+
+
+def store_score(name: str, values: dict) -> None:
+	"""Write the score fields (server fields: a form's save keeps them) without touching `modified`."""
+	frappe.db.set_value(DOCTYPE, name, values, update_modified=False)
+
+
+def stored_scores(names: list[str]) -> dict[str, dict]:
+	"""{deal: its stored score fields} for these deals."""
+	deal = frappe.qb.DocType(DOCTYPE)
+	rows = (
+		frappe.qb.from_(deal)
+		.select(deal.name, deal.sp_close_probability, deal.sp_probability_source, deal.sp_probability_reasons)
+		.where(deal.name.isin(list(names) or [""]))
+		.run(as_dict=True)
+	)
+	return {row.pop("name"): row for row in rows}
+
+
+def score_values(name: str) -> frappe._dict | None:
+	return frappe.db.get_value(
+		DOCTYPE,
+		name,
+		[CLOSE_PROBABILITY, PROBABILITY_SOURCE, PROBABILITY_REASONS, SCORED_ON, "company", "sales_stage"],
+		as_dict=True,
+	)
+
+
+def open_deal_names(company: str, after: str = "", limit: int = 2000) -> list[str]:
+	"""A page of a company's open deals, by name."""
+	deal = frappe.qb.DocType(DOCTYPE)
+	return (
+		frappe.qb.from_(deal)
+		.select(deal.name)
+		.where((deal.company == company) & open_deal_condition(deal) & (deal.name > after))
+		.orderby(deal.name)
+		.limit(limit)
+		.run(pluck=True)
 	)

@@ -14,6 +14,7 @@ from sales_process.testing import (
 	data_import_insert,
 	data_import_update,
 	desk_save,
+	make_company,
 	make_customer,
 	make_item,
 	make_quotation,
@@ -289,17 +290,4 @@ class TestGateEscapes(AdversaryTestCase):
 
 def _other_company() -> str:
 	"""A company outside process control."""
-	name = "_SP Unenrolled Co"
-	if not frappe.db.exists("Company", name):
-		frappe.get_doc(
-			{
-				"doctype": "Company",
-				"company_name": name,
-				"abbr": "_SPU",
-				"default_currency": frappe.db.get_value("Company", {}, "default_currency"),
-				"country": frappe.db.get_value("Company", {}, "country"),
-				"create_chart_of_accounts_based_on": "Standard Template",
-				"chart_of_accounts": "Standard",
-			}
-		).insert(ignore_permissions=True)
-	return name
+	return make_company("_SP Unenrolled Co", "_SPU")

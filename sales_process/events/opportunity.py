@@ -19,6 +19,7 @@ from sales_process.process import (
 	selling,
 	stage_log,
 	stage_rollup,
+	win_scores,
 )
 from sales_process.process import rule_book as book_module
 from sales_process.process.gates import MANAGER_ROLES
@@ -111,6 +112,7 @@ def on_change(doc, method=None):
 		stage_rollup.follow_deal(deal.doctype, deal.name, company=doc.get("company"))
 	if before is not None and before is not doc and opportunity.value_changed(doc, before):
 		objection_rollup.restamp_deal(deal.name)
+	win_scores.score_on_change(doc)
 
 
 def dashboard(data):

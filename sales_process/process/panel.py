@@ -11,7 +11,7 @@ from sales_process.engine.compliance import compliance_rate
 from sales_process.engine.rules import CheckpointRule, EvidenceKind, RecordStatus
 from sales_process.engine.status import live_status
 from sales_process.engine.triggers import COMPETITOR_PREFIX, RISK_PREFIX, subject_of
-from sales_process.process import alerts, evidence, records
+from sales_process.process import alerts, evidence, records, win_scores
 from sales_process.process import rule_book as book_module
 from sales_process.process.completion import is_own
 from sales_process.process.deals import Deal
@@ -51,6 +51,9 @@ def panel(deal: Deal, trigger_key: str | None = None) -> dict:
 		"compliance": compliance_rate(visible, now),
 		"deal_closed": deal.doctype == opportunity.DOCTYPE and opportunity.is_closed(deal.doc),
 		"alerts": alerts.open_alerts_of(deal.doctype, deal.name) if not trigger_key else [],
+		"probability": win_scores.panel_payload(deal.doc)
+		if deal.doctype == opportunity.DOCTYPE and not trigger_key
+		else None,
 	}
 
 

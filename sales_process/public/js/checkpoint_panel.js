@@ -119,12 +119,36 @@ sales_process.draw_alerts = function ($wrapper, alerts) {
 		.join("")}</div>`).appendTo($wrapper);
 };
 
+// The deal's close probability, where it comes from and the facts that move it most (open deals).
+sales_process.draw_probability = function ($wrapper, probability) {
+	if (!probability || probability.closed) return;
+	const esc = frappe.utils.escape_html;
+	const model = probability.source === "Model";
+	const scored = probability.scored_on ? ` · ${__("changed {0}", [sales_process.relative(probability.scored_on)])}` : "";
+	const reasons = (probability.reasons || [])
+		.map(
+			(reason) =>
+				`<li style="color: var(--${reason.points < 0 ? "red" : "green"}-600, inherit)">${esc(reason.text)}</li>`
+		)
+		.join("");
+	$(`<div class="sp-probability" style="margin-bottom: var(--margin-sm); padding: 8px; border: 1px solid var(--border-color); border-radius: var(--border-radius)">
+		<div style="display: flex; justify-content: space-between; align-items: baseline; gap: 8px; flex-wrap: wrap">
+			<span class="small text-muted">${__("Close probability")}</span>
+			<span><b style="font-size: 1.4em">${esc(String(probability.probability))}%</b>
+				<span class="indicator-pill ${model ? "blue" : "gray"}">${esc(__(probability.source))}</span></span>
+		</div>
+		<div class="small text-muted">${esc(probability.source_label)}${scored}</div>
+		${reasons ? `<ul class="small" style="margin: 4px 0 0 1em; padding: 0">${reasons}</ul>` : ""}
+	</div>`).appendTo($wrapper);
+};
+
 sales_process.draw_panel = function (frm, $wrapper, panel) {
 	const esc = frappe.utils.escape_html;
 	$wrapper.empty();
 	sales_process.draw_alerts($wrapper, panel && panel.alerts);
+	sales_process.draw_probability($wrapper, panel && panel.probability);
 	if (!panel || !panel.records.length) {
-		$wrapper.html(`<p class="text-muted small">${__("No checkpoints have started for this opportunity.")}</p>`);
+		$wrapper.append(`<p class="text-muted small">${__("No checkpoints have started for this opportunity.")}</p>`);
 		sales_process.add_competitor_button(frm, $wrapper, panel);
 		return;
 	}

@@ -1,17 +1,20 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import now_datetime
 
 from sales_process.process import objections
 from sales_process.process.guards import changed_fields, guard_reassignment, require_write_on_deal
 
 # set by the process; a rep chooses `strategy`, never these
 SYSTEM_FIELDS = ("suggested_strategy", "detected_in_doctype", "detected_in", "detected_text")
+OPEN = "Open"
 
 
 class SalesRiskSignal(Document):
 	def validate(self):
 		system = self.flags.pop("sp_system_write", False)
+		self._stamp_closed_on(self.get_doc_before_save())
 		if self.is_new():
 			if not system:
 				require_write_on_deal(self)
@@ -42,6 +45,16 @@ class SalesRiskSignal(Document):
 					frappe.bold(self.risk_type)
 				)
 			)
+
+	def _stamp_closed_on(self, before):
+		"""When the status left Open, at the server's time (empty again if reopened); whatever a
+		request sends for it is replaced."""
+		if (self.status or OPEN) == OPEN:
+			self.closed_on = None
+		elif before is None or (before.status or OPEN) == OPEN:
+			self.closed_on = now_datetime()
+		else:
+			self.closed_on = before.closed_on
 
 	def after_insert(self):
 		objections.start_risk_checkpoint(self)

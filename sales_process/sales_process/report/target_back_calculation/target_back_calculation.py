@@ -22,6 +22,7 @@ from frappe.utils.data import escape_html
 
 from sales_process.engine import targets as engine
 from sales_process.engine.targets import Rate, Status
+from sales_process.process import win_scores
 from sales_process.process.report_scope import report_scope, restrict
 
 DEAL = "Opportunity"
@@ -56,7 +57,8 @@ def execute(filters=None):
 	cycles = engine.cycle_days(reader.won_deals_of_history())
 	funnel = reader.funnel()
 	won = reader.won_in_period()
-	open_deals = reader.open_deals()
+	model = win_scores.active_model(company)
+	open_deals = reader.open_deals(use_model=model is not None)
 	pace = reader.new_deals_lately()
 	rep_targets, distributions = reader.sales_person_targets()
 
@@ -116,6 +118,7 @@ def execute(filters=None):
 		summary,
 		currency,
 		today_date,
+		model[0] if model else None,
 	)
 	return columns(), data, message, chart(data), report_summary(summary, currency)
 
@@ -357,19 +360,38 @@ class Reader:
 		)
 		return {rep: flt(amount) for rep, amount in rows}
 
-	def open_deals(self) -> pd.DataFrame:
-		"""Open deals' amounts summed per rep, stage and the deal's own probability."""
+	def open_deals(self, use_model: bool = False) -> pd.DataFrame:
+		"""Open deals' amounts summed per rep, stage and the deal's own probability. With the
+		company's Sales Win Model in use, a deal the model scored is weighted by its close
+		probability instead (its row has no stage, so the engine takes the deal's probability)."""
 		deal = self.deal
+		if not use_model:
+			rows = (
+				self.deals()
+				.select(
+					self.rep.as_("rep"),
+					deal.sales_stage.as_("stage"),
+					deal.probability.as_("probability"),
+					Sum(deal.base_opportunity_amount).as_("amount"),
+				)
+				.where(deal.status.notin(DECIDED_STATUSES))
+				.groupby(self.rep, deal.sales_stage, deal.probability)
+				.run(as_dict=True)
+			)
+			return frame_of(rows, ["rep", "stage", "probability", "amount"])
+		scored = deal.sp_probability_source == win_scores.SOURCE_MODEL
+		stage = Case().when(scored, None).else_(deal.sales_stage)
+		probability = Case().when(scored, deal.sp_close_probability).else_(deal.probability)
 		rows = (
 			self.deals()
 			.select(
 				self.rep.as_("rep"),
-				deal.sales_stage.as_("stage"),
-				deal.probability.as_("probability"),
+				stage.as_("stage"),
+				probability.as_("probability"),
 				Sum(deal.base_opportunity_amount).as_("amount"),
 			)
 			.where(deal.status.notin(DECIDED_STATUSES))
-			.groupby(self.rep, deal.sales_stage, deal.probability)
+			.groupby(self.rep, stage, probability)
 			.run(as_dict=True)
 		)
 		return frame_of(rows, ["rep", "stage", "probability", "amount"])
@@ -733,6 +755,7 @@ def explain(
 	summary,
 	currency,
 	today_date,
+	model=None,
 ) -> str:
 	"""How every number was made, in the reader's language."""
 
@@ -800,10 +823,17 @@ def explain(
 			"Reps with no won deal or fewer than {0} decided deals in the history use the team's rates (all reps in the report together)."
 		).format(engine.MIN_DECIDED_DEALS)
 	)
-	lines.append(
-		_(
-			"Weighted pipeline = open deals' amounts × their stage's probability (Sales Stage), else the deal's own probability, until a better model exists. Coverage = weighted pipeline ÷ remaining: ≥ 3× green, 1–3× orange, below 1× red."
+	if model:
+		lines.append(
+			_(
+				"Weighted pipeline = open deals' amounts × their close probability from the company's Sales Win Model {0} (learned from its own closed deals; it beat the stage probability on the hold-out), or for a deal it has not scored, its stage's probability (Sales Stage), else the deal's own. Coverage = weighted pipeline ÷ remaining: ≥ 3× green, 1–3× orange, below 1× red."
+			).format(escape_html(model))
 		)
-	)
+	else:
+		lines.append(
+			_(
+				"Weighted pipeline = open deals' amounts × their stage's probability (Sales Stage), else the deal's own probability, until a better model exists. Coverage = weighted pipeline ÷ remaining: ≥ 3× green, 1–3× orange, below 1× red."
+			)
+		)
 	lines.append(_("Current pace = new opportunities in the last {0} weeks ÷ {0}.").format(engine.PACE_WEEKS))
 	return "<br>".join(lines)

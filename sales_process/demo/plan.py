@@ -44,6 +44,17 @@ STAGE_DAYS = (2, 3, 4, 3, 3, 3, 5, 6)
 STAGE_ADVANCE = (0.8, 0.8, 0.84, 0.88, 0.88, 0.9, 0.78, 0.74)
 # chance per stage that a deal goes quiet and stays open, untouched (more for careless reps)
 SILENCE, SILENCE_SLOPPY = 0.02, 0.3
+# what the way a deal is worked adds to its chance of advancing at each stage (see
+# _DealStory.process_effect)
+EFFECTS = {
+	"requirement_on_time": 0.05,
+	"requirement_overdue": -0.1,
+	"competitor_answered": -0.04,
+	"competitor_unanswered": -0.12,
+	"risk_without_strategy": -0.07,
+	"decision_chain_late": -0.1,
+	"repeat_customer": 0.1,
+}
 # the objection types that raise a risk signal (and start Risk Pre-registration), as the app ships them
 RISK_TYPES = frozenset(row["type_name"] for row in DEFAULT_OBJECTION_TYPES if row.get("raises_risk"))
 
@@ -446,15 +457,29 @@ def plan_rep(
 	customers = [customer for customer in company.customers if customer.rep == rep.index]
 	diary = Diary(volumes.visit_gap_minutes)
 	bought: dict[int, list[tuple[str, int, float]]] = {}
+	first_order: dict[int, datetime] = {}  # when each customer's first order was submitted
 	deals = []
 	for created in _creation_times(rng, rep, start, end, volumes, calendar):
 		customer = rng.choice(customers)
 		index = first_index + len(deals)
 		deal_rng = random.Random(f"{seed}:deal:{rep.index}:{len(deals)}")
+		ordered_before = customer.index in first_order and first_order[customer.index] < created
 		deal = plan_deal(
-			deal_rng, index, rep, customer, created, volumes, calendar, diary, bought.get(customer.index)
+			deal_rng,
+			index,
+			rep,
+			customer,
+			created,
+			volumes,
+			calendar,
+			diary,
+			bought.get(customer.index),
+			repeat_customer=ordered_before,
 		)
 		bought.setdefault(customer.index, deal.items)
+		ordered = [step.at for step in deal.steps if step.kind == "submit_order"]
+		if ordered and (customer.index not in first_order or ordered[0] < first_order[customer.index]):
+			first_order[customer.index] = ordered[0]
 		deals.append(deal)
 	return deals
 
@@ -561,17 +586,20 @@ def plan_deal(
 	calendar: Calendar,
 	diary: Diary,
 	previous_items=None,
+	repeat_customer: bool = False,
 ) -> Deal:
 	"""One deal from creation to won, lost or still open, as timed steps.
 
 	Gates are met the way a rep meets them: a checkpoint that gates leaving a stage (or a submit)
 	is completed (or waived by a manager) before the move, so no move waits for the app to refuse
 	it. A diligent rep completes records early, a sloppy one at the last moment, or never where
-	nothing forces it (competitor and risk records, or a deal that dies first).
+	nothing forces it (competitor and risk records, or a deal that dies first). How the deal is
+	worked moves its chance to advance at each stage (`_DealStory.process_effect`).
 	"""
 	items = _choose_items(rng, customer, previous_items)
 	steps: list[Step] = []
 	story = _DealStory(rng, index, rep, customer, volumes, calendar, diary, steps)
+	story.repeat_customer = repeat_customer
 	expected_days = sum(STAGE_DAYS) * rep.pace * 1.4
 	closing = (created + timedelta(days=expected_days)).date()
 	story.add(created, "create", expected_closing=closing, items=items)
@@ -590,7 +618,12 @@ def plan_deal(
 			break
 		if stage == PROPOSAL:
 			leave = story.proposal(enter, leave)
-		p_advance = STAGE_ADVANCE[stage] + (rep.skill - 0.5) * 0.28 - 0.03 * len(found)
+		p_advance = (
+			STAGE_ADVANCE[stage]
+			+ (rep.skill - 0.5) * 0.28
+			- 0.03 * len(found)
+			+ story.process_effect(stage, leave)
+		)
 		if rng.random() >= p_advance:
 			closed = story.lost(stage, leave)
 			outcome = "lost"
@@ -628,12 +661,48 @@ class _DealStory:
 		self.quotation_submitted = False
 		self.quote: Step | None = None
 		self.lost_reason: str | None = None
+		self.repeat_customer = False
+		self.competitor_named: datetime | None = None
+		self.competitor_answered: datetime | None = None
+		self.decision_chain_due: datetime | None = None
+		self.risks: list[tuple[datetime, datetime | None]] = []  # raised, strategy chosen (or waived)
 
 	def add(self, at: datetime, step_kind: str, **data):
 		self.steps.append(Step(at, step_kind, self.index, data))
 
 	def diligent(self, share: float = 1.0) -> bool:
 		return self.rng.random() < self.rep.diligence * share
+
+	def process_effect(self, stage: int, at: datetime) -> float:
+		"""What the way the deal has been worked by `at` adds to its chance of advancing from
+		`stage` (seed 003: reps above 85 % compliance win 63.2 % a quarter, below 70 % only
+		11.7 %). The requirement confirmed within its 48 h helps, left overdue hurts; a competitor
+		named hurts, more while unanswered; each risk left without a strategy hurts; a decision
+		chain mapped after its due time (the veto holder found late) hurts the last stages; a
+		customer who ordered before helps. Only what the app records counts, and only what had
+		happened by `at`: the same seed still tells the same story."""
+		effect = 0.0
+		requirement_due = self.created + timedelta(hours=48)
+		if self.requirement_done is not None and self.requirement_done <= min(requirement_due, at):
+			effect += EFFECTS["requirement_on_time"]
+		elif at > requirement_due:
+			effect += EFFECTS["requirement_overdue"]
+		if self.competitor_named is not None and self.competitor_named <= at:
+			answered = self.competitor_answered is not None and self.competitor_answered <= at
+			effect += EFFECTS["competitor_answered" if answered else "competitor_unanswered"]
+		effect += EFFECTS["risk_without_strategy"] * sum(
+			1 for raised, handled in self.risks if raised <= at and (handled is None or handled > at)
+		)
+		chain_late = (
+			self.decision_chain_done is not None
+			and self.decision_chain_due is not None
+			and self.decision_chain_done > self.decision_chain_due
+		)
+		if stage >= PROPOSAL and chain_late:
+			effect += EFFECTS["decision_chain_late"]
+		if self.repeat_customer:
+			effect += EFFECTS["repeat_customer"]
+		return effect
 
 	def later(self, start: datetime, low: float, high: float) -> datetime:
 		"""`low` to `high` working hours after `start`."""
@@ -663,6 +732,7 @@ class _DealStory:
 
 	def decision_chain(self, entered: datetime):
 		"""Starts on entering Proposal/Price Quote (5 working days); it gates leaving that stage."""
+		self.decision_chain_due = self.calendar.add_working_hours(entered, 5 * WORK_HOURS_PER_DAY)
 		if self.rng.random() < 0.05:
 			done = self.later(entered, 2, 30)
 			self.add(done, "waive", checkpoint="Decision Chain Mapping")
@@ -811,18 +881,24 @@ class _DealStory:
 		self.add(at, "objection", kind=kind, words=said, source=source, visit=visit)
 		self.objections.append(kind)
 		if kind in RISK_TYPES:
+			handled = None
 			if self.diligent(0.8):
-				self.add(at + timedelta(seconds=20), "risk_strategy", kind=kind)
+				handled = at + timedelta(seconds=20)
+				self.add(handled, "risk_strategy", kind=kind)
 			elif rng.random() < self.rep.diligence:
-				self.add(self.later(at, 2, 40), "risk_strategy", kind=kind)
+				handled = self.later(at, 2, 40)
+				self.add(handled, "risk_strategy", kind=kind)
 			elif rng.random() < 0.08:
-				self.add(self.later(at, 4, 30), "waive", checkpoint="Risk Pre-registration", kind=kind)
+				handled = self.later(at, 4, 30)
+				self.add(handled, "waive", checkpoint="Risk Pre-registration", kind=kind)
+			self.risks.append((at, handled))
 		return [kind]
 
 	def name_competitor(self, at: datetime):
 		rng = self.rng
 		competitor, model = rng.choice(words.COMPETITORS)
 		self.competitor = competitor
+		self.competitor_named = at
 		response = {
 			"competitor": competitor,
 			"model": model,
@@ -830,12 +906,14 @@ class _DealStory:
 			"advantages": rng.choice(words.ADVANTAGES),
 		}
 		if self.diligent(0.7):
+			self.competitor_answered = at
 			self.add(at, "competitor_response", **response)  # named and answered in one step
 			return
 		self.add(at, "competitor_named", competitor=competitor)
 		if rng.random() < self.rep.diligence:
 			hours = rng.uniform(2, 20) if rng.random() < 0.4 else rng.uniform(26, 120)
 			answered = self.calendar.next_working_start(at + timedelta(hours=hours))
+			self.competitor_answered = answered
 			self.add(answered, "competitor_response", **response)
 
 	def close_statuses(self, outcome: str, closed: datetime):

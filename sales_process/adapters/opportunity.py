@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 
 import frappe
-from frappe.query_builder.functions import Coalesce, Count, Max
+from frappe.query_builder.functions import Coalesce, Count, Max, NullIf
+from frappe.utils import flt
 
 from sales_process.engine.rules import DealSnapshot
 from sales_process.engine.stages import Position
@@ -125,6 +126,44 @@ LOST_STATUSES = ("Lost", "Closed")
 def is_lost(doc) -> bool:
 	"""Lost or closed without an order: the process asks nothing more of it."""
 	return doc.get("status") in LOST_STATUSES
+
+
+def fill_base_amount(doc) -> None:
+	"""The amount in the company currency, as ERPNext's form works it out. ERPNext v15 sets
+	`base_opportunity_amount` only in the browser: a deal saved through REST, Data Import or a
+	script would be worth nothing in every report and in the pipeline coverage."""
+	doc.base_opportunity_amount = flt(
+		flt(doc.opportunity_amount) * flt(doc.conversion_rate or 1), doc.precision("base_opportunity_amount")
+	)
+
+
+def deals_without_base_amount(companies: list[str]) -> list[str]:
+	"""Deals of these companies with an amount but no amount in the company currency."""
+	deal = frappe.qb.DocType(DOCTYPE)
+	return (
+		frappe.qb.from_(deal)
+		.select(deal.name)
+		.where(
+			deal.company.isin(list(companies) or [""])
+			& (deal.opportunity_amount > 0)
+			& (Coalesce(deal.base_opportunity_amount, 0) == 0)
+		)
+		.run(pluck=True)
+	)
+
+
+def backfill_base_amount(names: list[str]) -> None:
+	deal = frappe.qb.DocType(DOCTYPE)
+	for start in range(0, len(names), 1000):
+		(
+			frappe.qb.update(deal)
+			.set(
+				deal.base_opportunity_amount,
+				deal.opportunity_amount * Coalesce(NullIf(deal.conversion_rate, 0), 1),
+			)
+			.where(deal.name.isin(names[start : start + 1000]))
+			.run()
+		)
 
 
 def keep_server_fields(doc, before):

@@ -30,6 +30,7 @@ def validate(doc, method=None):
 	if not deals.opportunity_under_control(doc, before):
 		return
 	opportunity.keep_server_fields(doc, before)
+	opportunity.fill_base_amount(doc)
 	opportunity.remember(doc, before, book_module.conditions_met(book_module.rule_book(), doc))
 	deal = deals.from_opportunity(doc, before)
 	if before is None:

@@ -128,6 +128,20 @@ class TestOpportunityProcess(EnrolledCompanyTestCase):
 		typed = make_opportunity(self.company, stage="Qualification", probability=55)
 		self.assertEqual(typed.probability, 55)
 
+	def test_a_deal_saved_outside_the_form_has_its_amount_in_the_company_currency(self):
+		# ERPNext works the base amount out only in the browser; the reports read it
+		opportunity = make_opportunity(self.company, opportunity_amount=12_500, base_opportunity_amount=0)
+		self.assertEqual(
+			frappe.db.get_value("Opportunity", opportunity.name, "base_opportunity_amount"), 12_500
+		)
+		frappe.db.set_value("Opportunity", opportunity.name, "base_opportunity_amount", 0)
+		from sales_process.patches.v0_8 import base_amount_of_deals
+
+		base_amount_of_deals.execute()
+		self.assertEqual(
+			frappe.db.get_value("Opportunity", opportunity.name, "base_opportunity_amount"), 12_500
+		)
+
 	def test_recording_a_competitor_in_one_step_names_it_and_completes_its_checkpoint(self):
 		competitor = _competitor("_SP Hooli")
 		opportunity = make_opportunity(self.company)

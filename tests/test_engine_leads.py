@@ -166,10 +166,22 @@ def test_number_operators():
 
 
 def test_zero_is_a_value_not_a_missing_one():
-	rule = make_rule([Criterion("annual_revenue", ">=", "1")])
-	assert evaluate_lead({"annual_revenue": 0}, [], rule, NOW).first_failed_reason == Reason(
-		"below", ("annual_revenue", "1")
+	rule = make_rule([Criterion("sp_budget", ">=", "1")])
+	assert evaluate_lead({"sp_budget": 0}, [], rule, NOW).first_failed_reason == Reason(
+		"below", ("sp_budget", "1")
 	)
+
+
+def test_a_zero_revenue_is_an_empty_one_in_both_paths():
+	# ERPNext stores an empty Currency field as 0: the rep is asked to fill it in, not told it is low
+	rule = make_rule([Criterion("annual_revenue", ">=", "10000000")])
+	missing = Reason("missing", ("annual_revenue",))
+	assert evaluate_lead({"annual_revenue": 0}, [], rule, NOW).first_failed_reason == missing
+	assert evaluate_lead({"annual_revenue": 0.0}, [], rule, NOW).first_failed_reason == missing
+	leads = pd.DataFrame({"lead": ["a", "b", "c"], "annual_revenue": [0.0, None, 20_000_000.0]})
+	scored = score_leads(leads, None, rule, NOW)
+	assert scored["pooled"].tolist() == [False, False, True]
+	assert scored["first_failed_reason"].tolist() == [missing, missing, None]
 
 
 def test_is_set_and_is_not_set():

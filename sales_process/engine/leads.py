@@ -23,7 +23,9 @@ Conventions where the configuration leaves room:
   lower bound, on both sides: "≥ 51" and "≥ 51-200" both keep "51-200" and everything above.
 - A missing value (None, empty text, NaN) fails a Pool criterion with a "missing" reason (the
   rep can fill it) and grants nothing from a Fit criterion. "is set" / "is not set" are about
-  exactly that. Zero is a value, not a missing one.
+  exactly that. Zero is a value, not a missing one — except in a money field (annual_revenue):
+  ERPNext stores an empty Currency field as 0, so 0 there reads as missing (the rep can fill it
+  in) rather than as "below"; no company in a lead pool has no revenue at all.
 - Amounts (annual_revenue, or a criterion given a currency) are converted from the lead's
   `currency` (None: the rule's) by `rates`, each the rate to the rule's currency; a missing
   rate fails the criterion with a "no_rate" reason rather than guessing.
@@ -57,7 +59,7 @@ import pandas as pd
 from sales_process.engine.alerts import add_working_hours, working_hours_between
 
 # part of every fingerprint: a change to how scores are computed re-scores every lead
-SCORING_VERSION = 1
+SCORING_VERSION = 2  # 2: a zero revenue reads as missing
 
 MIN_SCORE, MAX_SCORE = 0, 100
 GRADES = ("A", "B", "C", "D")
@@ -774,6 +776,8 @@ def _numeric_column(column: pd.Series) -> bool:
 def _numeric_outcomes(criterion, parsed, column, money, currencies, rule, rates, table) -> np.ndarray:
 	values = column.to_numpy(dtype=np.float64, na_value=np.nan)
 	missing = np.isnan(values)
+	if criterion.field in MONEY_FIELDS:
+		missing |= values == 0  # an empty Currency field is stored as 0
 	operator = criterion.operator
 	missing_code = table.code(Reason("missing", (criterion.field,)))
 	fail_code = table.code(_failure(criterion, parsed))
@@ -1076,7 +1080,7 @@ def _check(criterion: Criterion, parsed: _Parsed, value, conversion: float | Rea
 	lead's currency to the criterion's, or the reason there is none.
 	"""
 	operator = criterion.operator
-	missing = _is_missing(value)
+	missing = _is_missing(value) or (criterion.field in MONEY_FIELDS and _is_zero(value))
 	if operator == Operator.IS_SET:
 		return Reason("missing", (criterion.field,)) if missing else None
 	if operator == Operator.IS_NOT_SET:
@@ -1180,6 +1184,11 @@ def _is_missing(value) -> bool:
 	if isinstance(value, Decimal):
 		return value.is_nan()
 	return False
+
+
+def _is_zero(value) -> bool:
+	number = _lead_number(value) if not isinstance(value, bool) else None
+	return number == 0
 
 
 def _is_number(value) -> bool:

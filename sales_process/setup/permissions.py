@@ -3,6 +3,8 @@ and migrate, removed on uninstall. ERPNext v15 lets only Sales Manager read Sale
 User sees an empty stage list and cannot move a deal; stage names are shown translated and in
 process order; the Checkpoint Record list shows enough columns for a manager."""
 
+import json
+
 import frappe
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 from frappe.permissions import add_permission, update_permission_property
@@ -40,8 +42,21 @@ PROPERTIES = (
 	("Lead", "sort_field", "sp_score", "Data"),
 	("Lead", "sort_order", "DESC", "Data"),
 )
-# the Checkpoint Record list shows rep, customer and due time beside the checkpoint and its light
-LIST_VIEWS = {"Sales Checkpoint Record": {"total_fields": "6"}}
+# the Checkpoint Record list shows rep, customer and due time beside the checkpoint and its light;
+# the Lead list shows the grade and score first (ERPNext's own columns would push them out)
+LIST_VIEWS = {
+	"Sales Checkpoint Record": {"total_fields": "6"},
+	"Lead": {
+		"total_fields": "6",
+		"fields": json.dumps(
+			[
+				{"fieldname": "status_field", "label": "Status"},
+				{"fieldname": "sp_grade", "label": "Grade"},
+				{"fieldname": "sp_score", "label": "Score"},
+			]
+		),
+	},
+}
 
 
 def set_properties():

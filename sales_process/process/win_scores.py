@@ -29,6 +29,8 @@ ACTIVE = "Active"
 SOURCE_MODEL = "Model"
 SOURCE_STAGE = "Stage Default"
 TOP_REASONS = 5
+# a fact that moves the probability by less than half a point is not a reason worth showing
+MIN_REASON_POINTS = 0.5
 BATCH = 1000
 CACHE_KEY = "sales_process:active_win_model"
 SAVEPOINT = "sales_process_win_score"
@@ -190,8 +192,9 @@ def _model_scores(model: WinModel, rows: list[tuple], now) -> dict[str, dict]:
 				"value": shown_value(reason.feature, reason.value),
 				"points": round(reason.points, 1),
 			}
-			for reason in explain(model, row, top=TOP_REASONS)
-		]
+			for reason in explain(model, row, top=None)
+			if abs(reason.points) >= MIN_REASON_POINTS
+		][:TOP_REASONS]
 		results[row["deal"]] = _values(100.0 * probability, SOURCE_MODEL, reasons, now)
 	return results
 

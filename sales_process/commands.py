@@ -32,11 +32,21 @@ from frappe.commands import get_site, pass_context
 )
 @click.option("--company", default=None, help="Company name (default SP Demo Trading)")
 @click.option("--abbr", default=None, help="Company abbreviation (default SPDT)")
+@click.option(
+	"--leads-only",
+	is_flag=True,
+	default=False,
+	help="Add the leads (lead rule, sources, campaigns, engagements, converted deals) to a demo written "
+	"without them; the seed, reps and dates are the ones the demo was written with",
+)
 @pass_context
-def sales_process_demo(context, reps, months, seed, end_date, scale, deals_per_rep_month, company, abbr):
-	"""Fill the site with a demo company (China, CNY) and a history of its sales process.
+def sales_process_demo(
+	context, reps, months, seed, end_date, scale, deals_per_rep_month, company, abbr, leads_only
+):
+	"""Fill the site with a demo company (China, CNY), a history of its sales process and its leads.
 
-	Refuses to run twice for the same company: to start over, use a fresh site.
+	Refuses to run twice for the same company: to start over, use a fresh site. A demo written
+	before it had leads gets them with --leads-only.
 	"""
 	import dataclasses
 
@@ -45,13 +55,18 @@ def sales_process_demo(context, reps, months, seed, end_date, scale, deals_per_r
 	from sales_process import demo
 	from sales_process.demo import plan
 	from sales_process.demo import vocabulary as words
-	from sales_process.demo.company import DemoExists
+	from sales_process.demo.company import DemoRefused
 
 	site = get_site(context)
 	frappe.init(site=site)
 	frappe.connect()
 	try:
 		frappe.set_user("Administrator")
+		if leads_only:
+			demo.add_leads(
+				company=company or words.COMPANY_NAME, say=lambda line: click.echo(line, err=False)
+			)
+			return
 		volumes = plan.BENCHMARK_VOLUMES if scale else plan.DEMO_VOLUMES
 		if deals_per_rep_month is not None:
 			volumes = dataclasses.replace(volumes, deals_per_rep_month=deals_per_rep_month)
@@ -66,7 +81,7 @@ def sales_process_demo(context, reps, months, seed, end_date, scale, deals_per_r
 			abbr=abbr or words.COMPANY_ABBR,
 			say=lambda line: click.echo(line, err=False),
 		)
-	except DemoExists as refusal:
+	except DemoRefused as refusal:
 		click.secho(str(refusal), fg="red", err=True)
 		sys.exit(1)
 	finally:

@@ -19,10 +19,19 @@ from sales_process.demo import plan
 from sales_process.demo import vocabulary as words
 
 MARKER_PREFIX = "sales_process_demo:"
+LEADS_MARKER_PREFIX = "sales_process_demo_leads:"
 
 
-class DemoExists(Exception):
+class DemoRefused(Exception):
+	"""The demo will not write here; the message says why and what to do instead."""
+
+
+class DemoExists(DemoRefused):
 	"""The demo was already written to this site (or the company already has deals)."""
+
+
+class DemoMissing(DemoRefused):
+	"""Leads were asked for a demo company that is not on this site (or not as the demo wrote it)."""
 
 
 @dataclass
@@ -42,13 +51,27 @@ def marker_key(company: str) -> str:
 	return MARKER_PREFIX + company
 
 
+def leads_marker_key(company: str) -> str:
+	return LEADS_MARKER_PREFIX + company
+
+
+def stored_marker(key: str) -> str | None:
+	"""A marker as stored, read from the table: the defaults cache is shared between processes, and
+	another one may have filled it before this transaction wrote the marker."""
+	return frappe.db.get_value("DefaultValue", {"parent": "__default", "defkey": key}, "defvalue")
+
+
 def refuse_if_written(company: str):
 	"""Writing the demo twice would mix two stories: say what is there and how to start over."""
-	written = frappe.db.get_default(marker_key(company))
+	written = stored_marker(marker_key(company))
 	if written:
+		hint = ""
+		if not stored_marker(leads_marker_key(company)):
+			hint = " Its leads are not written yet: add them with --leads-only."
 		raise DemoExists(
 			f"The demo company {company!r} is already on this site ({written}). "
 			"To start over, make a fresh site (bench new-site ...) or restore a backup taken before the demo."
+			+ hint
 		)
 	if frappe.db.exists("Company", company) and frappe.db.exists("Opportunity", {"company": company}):
 		raise DemoExists(
@@ -59,6 +82,64 @@ def refuse_if_written(company: str):
 
 def mark_written(company: str, details: dict):
 	frappe.db.set_default(marker_key(company), json.dumps(details, default=str, sort_keys=True))
+
+
+def written_demo(company: str) -> dict:
+	"""What the demo wrote for `company` (seed, reps, dates: the story the leads join); refuses
+	when the demo is not on this site."""
+	written = stored_marker(marker_key(company))
+	if not written:
+		raise DemoMissing(
+			f"The demo company {company!r} is not on this site: write it first "
+			"(bench --site <site> sales-process-demo), which adds its leads too."
+		)
+	return json.loads(written)
+
+
+def refuse_if_leads_written(company: str, rule_name: str):
+	"""The leads are written once, to a company without leads or a lead rule of its own."""
+	written = stored_marker(leads_marker_key(company))
+	if written:
+		raise DemoExists(
+			f"The demo's leads are already on this site for {company!r} ({written}). "
+			"To start over, make a fresh site or restore a backup taken before the demo."
+		)
+	if frappe.db.exists("Lead", {"company": company}):
+		raise DemoExists(
+			f"Company {company!r} already has leads; the demo only adds leads to a company without them. "
+			"Restore a backup taken before the leads were added, or use a fresh site."
+		)
+	if frappe.db.exists("Sales Lead Rule", rule_name) or frappe.db.exists(
+		"Sales Lead Rule", {"company": company, "enabled": 1}
+	):
+		raise DemoExists(
+			f"Company {company!r} already has a Sales Lead Rule; the demo writes its own. "
+			"Disable or delete that rule first, or use a fresh site."
+		)
+
+
+def mark_leads_written(company: str, details: dict):
+	frappe.db.set_default(leads_marker_key(company), json.dumps(details, default=str, sort_keys=True))
+
+
+def masters_of(company_plan: plan.Company, company: str) -> Masters:
+	"""The written demo's people by the plan's indexes (for a phase run after the story was written);
+	refuses when the site's demo was written from another seed."""
+	masters = Masters(
+		company=company,
+		head=company_plan.head.email,
+		finance=company_plan.finance.email,
+		managers=[team.manager.email for team in company_plan.teams],
+		reps=[rep.person.email for rep in company_plan.reps],
+		holiday_list=frappe.db.get_value("Company", company, "default_holiday_list"),
+	)
+	missing = [user for user in [masters.head, *masters.reps] if not frappe.db.exists("User", user)]
+	if missing:
+		raise DemoMissing(
+			f"The demo's sales team is not on this site as planned ({len(missing)} users missing, e.g. "
+			f"{missing[0]}): the demo was written with other settings, so its leads cannot join its story."
+		)
+	return masters
 
 
 def write_masters(company_plan: plan.Company, story: plan.Story, say: Callable[[str], None]) -> Masters:

@@ -65,9 +65,7 @@ class History:
 
 		steps = self.story.steps_until_end()
 		jobs = self._job_moments()
-		self.say(
-			f"history: {len(steps):,} steps over {len(self.story.deals):,} deals, {len(jobs):,} job runs"
-		)
+		self.say(self.opening(steps, jobs))
 		timeline = sorted(
 			[(step.at, 1, index, step) for index, step in enumerate(steps)]
 			+ [(moment, 0, index, None) for index, moment in enumerate(jobs)],
@@ -116,6 +114,9 @@ class History:
 			self.say(f"steps that failed (rolled back, the story goes on): {dict(self.failed)}")
 			for line in self.errors[:10]:
 				self.say(f"  {line}")
+
+	def opening(self, steps: list, jobs: list) -> str:
+		return f"history: {len(steps):,} steps over {len(self.story.deals):,} deals, {len(jobs):,} job runs"
 
 	def _job_moments(self) -> list[datetime]:
 		"""On working days only: what the job finds on a Sunday it finds on Monday morning too."""
@@ -197,6 +198,10 @@ class History:
 	def acting(self, user: str):
 		frappe.set_user(user)
 		yield
+
+	def people_of(self, deal: int) -> list[str]:
+		"""The Contacts of the deal's customer, in the plan's order (the decision chain names them)."""
+		return contacts_of(self.customer_of(deal), self.company.customers[self.story.deals[deal].customer])
 
 	def open_record(self, opportunity: str, checkpoint: str, trigger_key: str | None = None) -> str | None:
 		filters = {
@@ -293,9 +298,8 @@ class History:
 		record = self.open_record(state["opportunity"], "Decision Chain Mapping")
 		if not record:
 			return
-		deal = self.story.deals[step.deal]
 		with self.acting(self.rep_of(step.deal)):
-			contacts = contacts_of(self.customer_of(step.deal), self.company.customers[deal.customer])
+			contacts = self.people_of(step.deal)
 			people = [
 				{"contact": contact, "role": role, "attitude": attitude}
 				for contact, role, attitude in zip(

@@ -587,6 +587,7 @@ def plan_deal(
 	diary: Diary,
 	previous_items=None,
 	repeat_customer: bool = False,
+	advance_bonus: float = 0.0,
 ) -> Deal:
 	"""One deal from creation to won, lost or still open, as timed steps.
 
@@ -594,7 +595,8 @@ def plan_deal(
 	is completed (or waived by a manager) before the move, so no move waits for the app to refuse
 	it. A diligent rep completes records early, a sloppy one at the last moment, or never where
 	nothing forces it (competitor and risk records, or a deal that dies first). How the deal is
-	worked moves its chance to advance at each stage (`_DealStory.process_effect`).
+	worked moves its chance to advance at each stage (`_DealStory.process_effect`), and so does
+	`advance_bonus` (a converted lead's channel: a referral is an easier sale than a cold call).
 	"""
 	items = _choose_items(rng, customer, previous_items)
 	steps: list[Step] = []
@@ -623,6 +625,7 @@ def plan_deal(
 			+ (rep.skill - 0.5) * 0.28
 			- 0.03 * len(found)
 			+ story.process_effect(stage, leave)
+			+ advance_bonus
 		)
 		if rng.random() >= p_advance:
 			closed = story.lost(stage, leave)

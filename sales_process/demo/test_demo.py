@@ -1,4 +1,5 @@
-"""The demo company on a real site, small (3 reps, 2 months), through the app's own logic; rolled back.
+"""The demo company on a real site, small (3 reps, 2 months), through the app's own logic, then its
+leads added as `--leads-only` adds them to a demo written without; rolled back.
 
 Run: CI=1 bench --site <site> run-tests --module sales_process.demo.test_demo
 """
@@ -6,12 +7,12 @@ Run: CI=1 bench --site <site> run-tests --module sales_process.demo.test_demo
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import frappe
 
 from sales_process import demo
-from sales_process.demo import plan
+from sales_process.demo import lead_plan, plan
 from sales_process.demo.company import DemoExists
 from sales_process.testing import SalesProcessTestCase
 
@@ -19,6 +20,8 @@ COMPANY = "_SP Demo Test Trading"
 ABBR = "SPDX"
 END = date(2026, 6, 1)  # a fixed window, so the story (and what is asserted) never moves
 START = datetime(2026, 4, 1)
+# more leads than the demo's rate, so two months of three reps show every channel
+LEAD_VOLUMES = lead_plan.LeadVolumes(leads_per_rep_month=6, fair_leads_per_rep=4)
 
 
 class TestDemoCompany(SalesProcessTestCase):
@@ -35,14 +38,40 @@ class TestDemoCompany(SalesProcessTestCase):
 			abbr=ABBR,
 			commit=lambda: None,  # the test case rolls everything back
 			say=lambda line: None,
+			leads=False,  # added below, the way a demo written without leads gets them
 		)
+		cls.lead_result = demo.add_leads(
+			company=COMPANY, lead_volumes=LEAD_VOLUMES, commit=lambda: None, say=lambda line: None
+		)
+		# the deal story's deals (the converted leads' deals are checked on their own)
 		cls.deals = frappe.get_all(
 			"Opportunity",
-			filters={"company": COMPANY},
+			filters={"company": COMPANY, "opportunity_from": "Customer"},
 			fields=["name", "creation", "status", "sales_stage", "opportunity_owner"],
 			order_by="creation asc",
 		)
 		cls.names = [row.name for row in cls.deals] or [""]
+		cls.leads = frappe.get_all(
+			"Lead",
+			filters={"company": COMPANY},
+			fields=[
+				"name",
+				"creation",
+				"source",
+				"campaign_name",
+				"lead_owner",
+				"sp_score",
+				"sp_grade",
+				"sp_pooled",
+				"sp_fingerprint",
+				"sp_lead_rule",
+				"sp_pooled_on",
+				"sp_first_response_due",
+				"sp_first_contacted_on",
+				"qualification_status",
+				"qualified_by",
+			],
+		)
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
@@ -145,6 +174,113 @@ class TestDemoCompany(SalesProcessTestCase):
 	def test_it_refuses_to_write_the_same_company_twice(self):
 		with self.assertRaises(DemoExists):
 			demo.run(reps=3, months=2, seed=11, end_date=END, company=COMPANY, abbr=ABBR, commit=lambda: None)
+		with self.assertRaises(DemoExists):
+			demo.add_leads(company=COMPANY, commit=lambda: None, say=lambda line: None)
+
+	# the leads
+
+	def test_every_lead_step_went_through_the_apps_logic_without_a_failure(self):
+		self.assertEqual(self.lead_result["failed"], {})
+		story = self.lead_result["leads"]
+		end = datetime.combine(END, datetime.min.time())
+		self.assertEqual(len(self.leads), len([lead for lead in story.leads if lead.created < end]))
+		self.assertGreater(len(self.leads), 20)
+		for lead in self.leads:
+			self.assertTrue(START <= lead.creation < end, lead.creation)
+			if lead.sp_first_contacted_on:
+				self.assertTrue(lead.creation <= lead.sp_first_contacted_on < end)
+
+	def test_each_lead_is_scored_graded_and_qualified_by_the_companys_rule(self):
+		from sales_process.process import leads as lead_process
+
+		setup = lead_process.active_rule(COMPANY)
+		self.assertIsNotNone(setup)
+		head = self.result["plan"].head.email
+		self.assertEqual(frappe.db.get_value("Sales Lead Rule", setup.name, "owner"), head)
+		for lead in self.leads:
+			self.assertEqual((lead.sp_lead_rule, lead.sp_fingerprint), (setup.name, setup.rule.fingerprint))
+			self.assertIn(lead.sp_grade, ("A", "B", "C", "D"))
+			self.assertEqual(lead.qualification_status, "Qualified" if lead.sp_pooled else "Unqualified")
+			if lead.sp_pooled:
+				self.assertEqual(lead.qualified_by, head)
+				self.assertIsNotNone(lead.sp_pooled_on)
+		pooled = [lead for lead in self.leads if lead.sp_pooled]
+		self.assertTrue(pooled)
+		self.assertLess(len(pooled), len(self.leads))
+		self.assertGreater(len({lead.sp_grade for lead in self.leads}), 2)
+		# emails, calls and meetings happened on the leads, at the story's moments
+		communications = frappe.get_all(
+			"Communication",
+			filters={
+				"reference_doctype": "Lead",
+				"reference_name": ("in", [lead.name for lead in self.leads]),
+			},
+			fields=["communication_medium", "sent_or_received", "communication_date", "creation"],
+		)
+		self.assertEqual({c.communication_medium for c in communications}, {"Email", "Phone"})
+		self.assertEqual({c.sent_or_received for c in communications}, {"Sent", "Received"})
+		end = datetime.combine(END, datetime.min.time())
+		for communication in communications:
+			self.assertTrue(START <= communication.creation < end)
+
+	def test_a_pooled_lead_not_contacted_in_time_raised_its_first_response_alert(self):
+		end = datetime.combine(END, datetime.min.time())
+		late = [
+			lead.name
+			for lead in self.leads
+			if lead.sp_first_response_due
+			and lead.sp_first_response_due < end - timedelta(days=1)
+			and (not lead.sp_first_contacted_on or lead.sp_first_contacted_on > lead.sp_first_response_due)
+		]
+		self.assertTrue(late, "a careless rep leaves some leads waiting")
+		alerted = set(
+			frappe.get_all(
+				"Sales Process Alert",
+				filters={"alert_type": "First Response", "level": "Alert", "reference_doctype": "Lead"},
+				pluck="reference_name",
+			)
+		)
+		self.assertTrue(set(late) <= alerted, set(late) - alerted)
+
+	def test_converted_leads_became_opportunities_the_erpnext_way(self):
+		story = self.lead_result["leads"]
+		end = datetime.combine(END, datetime.min.time())
+		planned = [deal for deal in story.deals if deal.created < end]
+		self.assertTrue(planned)
+		converted = frappe.get_all(
+			"Opportunity",
+			filters={"company": COMPANY, "opportunity_from": "Lead"},
+			fields=["name", "party_name", "sp_lead_grade", "sp_lead_score", "creation"],
+		)
+		self.assertEqual(len(converted), len(planned))
+		names = {lead.name for lead in self.leads}
+		for deal in converted:
+			self.assertIn(deal.party_name, names)
+			self.assertTrue(deal.sp_lead_grade)
+			self.assertTrue(START <= deal.creation < end)
+		self.assertTrue(
+			set(
+				frappe.get_all(
+					"Lead", filters={"name": ("in", [d.party_name for d in converted])}, pluck="status"
+				)
+			)
+			<= {"Opportunity", "Quotation", "Converted", "Lost Quotation"}
+		)
+
+	def test_lead_source_quality_compares_the_channels(self):
+		from frappe.desk.query_report import run as run_report
+
+		result = run_report(
+			"Lead Source Quality",
+			{"company": COMPANY, "from_date": str(START.date()), "to_date": str(END - timedelta(days=1))},
+		)
+		rows = {row["source"]: row for row in result["result"]}
+		self.assertEqual(sum(row["leads"] for row in rows.values()), len(self.leads))
+		self.assertGreaterEqual(len(rows), 4)
+		self.assertGreater(len({row["pooled_pct"] for row in rows.values()}), 1)
+		self.assertTrue(any(row["converted_pct"] for row in rows.values()))
+		# the warm channels fill the pool more than the cold ones
+		self.assertGreater(rows["Exhibition"]["pooled_pct"], rows["Social Media"]["pooled_pct"])
 
 
 def _employee(user: str) -> str | None:

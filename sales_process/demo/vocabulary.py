@@ -317,3 +317,135 @@ PUBLIC_HOLIDAYS = {
 		("01-01", 3), ("02-15", 9), ("04-04", 3), ("05-01", 5), ("06-19", 3), ("09-25", 3), ("10-01", 7),
 	],
 }  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# lead intake 客户挖掘 (sales_process/demo/leads_plan.py)
+
+# the channels leads come through, as ERPNext Lead Sources (the demo adds the ones ERPNext lacks):
+# source name, what it is (the Lead Source's details)
+LEAD_SOURCES = {
+	"Website": "官网询盘表单 Enquiry form on our website",
+	"Social Media": "微信公众号、视频号和抖音的留言 WeChat and Douyin messages",
+	"Advertisement": "百度搜索推广的留言 Baidu search ads",
+	"Exhibition": "展会上收集的名片 Business cards from trade fairs",
+	"Cold Calling": "销售的电话陌拜 Reps' cold calls",
+	"Referral": "老客户和合作伙伴转介绍 Introduced by customers and partners",
+}
+
+# industries a lead gives (ERPNext Industry Types; the demo adds the ones ERPNext lacks): name,
+# the word in company names, a slug for mail domains, the customer group it buys as (None: a
+# market we do not sell to). The demo's customer groups are its markets, and its pool criterion.
+LEAD_INDUSTRIES = [
+	("Automotive Parts", "汽车部件", "auto", "Automotive Parts"),
+	("Electronics Manufacturing", "电子", "elec", "Electronics Manufacturing"),
+	("Food & Beverage", "食品饮料", "food", "Food & Beverage"),
+	("Packaging Machinery", "包装设备", "pack", "Packaging Machinery"),
+	("Textiles", "纺织", "tex", "Textiles"),
+	("Machine Builders", "机械", "mach", "Machine Builders"),
+	("Retail & Wholesale", "商贸", "trade", None),
+	("Real Estate", "置业", "estate", None),
+	("Education", "教育科技", "edu", None),
+	("Software", "软件", "soft", None),
+	("Transportation", "物流", "logi", None),
+	("Agriculture", "农业", "agri", None),
+]
+
+# brands of the companies that come in as leads (none is a customer's: see CUSTOMER_BRANDS)
+LEAD_BRANDS = [
+	("远大", "yuanda"), ("中科", "zhongke"), ("华美", "huamei"), ("金桥", "jinqiao"), ("新锐", "xinrui"),
+	("恒信", "hengxin"), ("宏图", "hongtu"), ("卓越", "zhuoyue"), ("天润", "tianrun"), ("鸿运", "hongyun"),
+	("百川", "baichuan"), ("九州", "jiuzhou"), ("星辰", "xingchen"), ("蓝海", "lanhai"), ("富安", "fuan"),
+	("祥云", "xiangyun"), ("瑞达", "ruida"), ("华信", "huaxin"), ("东升", "dongsheng"), ("永泰", "yongtai"),
+	("精诚", "jingcheng"), ("鼎盛", "dingsheng"), ("启航", "qihang"), ("锦程", "jincheng"), ("力源", "liyuan"),
+	("昌盛", "changsheng"), ("腾飞", "tengfei"), ("亿达", "yida"), ("聚能", "juneng"), ("三维", "sanwei"),
+	("领航", "linghang"), ("优创", "youchuang"),
+]  # fmt: skip
+COMPANY_SUFFIXES = ["有限公司", "有限公司", "股份有限公司", "科技有限公司", "实业有限公司"]
+LEAD_TITLES = ["采购经理", "设备部经理", "生产总监", "技术总监", "总经理", "采购专员", "自动化工程师", "厂长"]
+# personal mailboxes (social media leads often write from one)
+FREE_MAIL_DOMAINS = ["163.example.com", "qq.example.com", "126.example.com"]
+
+# trade fairs (an Exhibition campaign each year the story covers): code, Chinese name, first day
+# (MM-DD), days
+TRADE_FAIRS = [
+	("SIAF", "广州国际工业自动化技术及装备展览会", "03-04", 3),
+	("IAS", "北京国际工业自动化展", "05-20", 3),
+	("CIIF", "中国国际工业博览会", "09-16", 5),
+]
+# campaigns of the other channels: a WeChat live stream series each quarter, Baidu ads each year
+SOCIAL_CAMPAIGN = "视频号直播 WeChat Live {year} Q{quarter}"
+SOCIAL_CAMPAIGN_TEXT = "每季度一场伺服选型和视觉检测的直播 Quarterly live streams on servo sizing and vision"
+ADS_CAMPAIGN = "百度推广 Baidu Ads {year}"
+ADS_CAMPAIGN_TEXT = "工业自动化关键词的百度搜索推广 Baidu search ads on automation keywords"
+FAIR_CAMPAIGN_TEXT = "{zh} {year} 展位名片 Business cards from our booth"
+
+# what leads write first, by channel: subject, message
+LEAD_ENQUIRIES = {
+	"Website": [
+		("官网询价:伺服系统", "您好,我们在官网看到贵司的伺服系统,想了解750W和2kW两款的价格和交期。"),
+		("官网留言:新产线PLC方案", "我们明年要上一条新的包装线,需要PLC和触摸屏的整体方案,请联系我。"),
+		(
+			"Website enquiry: motion control",
+			"Hello, we are planning a new assembly line and would like a quotation for servo drives and a motion controller.",
+		),
+		(
+			"Website enquiry: vision inspection",
+			"We need vision inspection on our filling line. Could you send a proposal?",
+		),
+	],
+	"Social Media": [
+		("视频号留言:视觉检测", "看了你们视频号的视觉检测案例,我们产线也有类似需求,能发个资料吗?"),
+		("公众号咨询", "你好,想了解一下你们的伺服电机,有没有选型手册?"),
+		("抖音私信", "老师好,我们厂想做自动化改造,大概要多少钱?"),
+		(
+			"WeChat message",
+			"Saw your live stream on servo sizing. Can you share the slides and a price list?",
+		),
+	],
+	"Advertisement": [
+		("百度推广留言:运动控制器", "想了解8轴运动控制器,请尽快联系我。"),
+		("百度推广留言:触摸屏", "需要一批12寸触摸屏,请报价。"),
+		("Search ad enquiry", "Please call me about PLC replacement for our old machines."),
+	],
+}
+# what a lead writes later, and what the rep sends: subject, message
+LEAD_MAILS_RECEIVED = [
+	("回复:产品资料", "资料收到了,我们内部讨论一下,下周回复您。"),
+	("回复:报价", "价格我们需要和领导汇报一下,另外交期能否再短一些?"),
+	("关于样机测试", "能否安排一台样机到我们工厂测试?"),
+	("Re: catalogue", "Thanks for the catalogue. Could you also quote the commissioning service?"),
+	("Re: our call", "As discussed, attached is the layout of our line. Looking forward to your proposal."),
+]
+LEAD_MAILS_SENT = [
+	("产品资料和参考报价", "您好,附件是产品目录和参考报价,方便的话约个时间电话沟通。"),
+	("案例分享", "您好,附上我们在同行业的两个改造案例,供参考。"),
+	("拜访预约", "您好,下周我在您附近,方便的话去贵司拜访交流。"),
+	("Catalogue and references", "Please find our catalogue and two references from your industry attached."),
+	("Follow-up", "Following up on your enquiry: when would be a good time for a short call?"),
+]
+# notes of a call, by how it went
+LEAD_CALL_NOTES = {
+	"first": [
+		"首次电话沟通:客户计划明年扩产,对伺服系统有需求",
+		"电话沟通:了解了客户现有设备和痛点,答应发资料",
+		"展会后回访,客户对视觉相机有兴趣",
+		"First call: they are replacing old drives next quarter",
+	],
+	"cold": [
+		"陌拜电话:客户目前没有项目,同意加微信保持联系",
+		"陌拜电话:设备科长愿意听介绍,约了发资料",
+		"Cold call: plant manager open to a short presentation",
+	],
+	"later": [
+		"电话跟进:客户在走内部立项流程",
+		"电话跟进:确认了节拍和控制点数",
+		"Follow-up call: they want a demo on site",
+	],
+}
+LEAD_MEETINGS = [
+	("技术交流会", "和客户技术部交流方案,介绍同行业案例"),
+	("工厂参观", "参观客户车间,了解产线现状"),
+	("在线演示 Online demo", "远程演示运动控制和触摸屏组态"),
+	("方案沟通会", "和客户生产总监、采购一起沟通初步方案"),
+]
+REFERRAL_NOTES = ["老客户推荐", "合作伙伴介绍", "Introduced by an existing customer"]

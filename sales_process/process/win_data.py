@@ -103,8 +103,9 @@ def frames_of(deals: pd.DataFrame) -> dict:
 	frames = {
 		key: pd.DataFrame(parts[key], columns=COLUMNS[key]) if parts[key] else None for key in FACT_READERS
 	}
-	customers = sorted({customer for customer in deals["customer"] if customer})
-	companies = sorted({company for company in deals["company"] if company})
+	# a deal made from a lead has no customer (NaN in the frame, and NaN is truthy)
+	customers = sorted({customer for customer in deals["customer"] if isinstance(customer, str) and customer})
+	companies = sorted({company for company in deals["company"] if isinstance(company, str) and company})
 	return {
 		"deals": deals,
 		"stages": stages_frame(),

@@ -207,3 +207,26 @@ def test_response_summary_per_manager_and_month():
 	assert table.loc["m1", "median_hours"] == 6.0
 	assert table.loc["m2", "median_hours"] == 88.8  # the seed's 3.7 days
 	assert list(response_summary(frame.iloc[0:0], ["manager"]).columns)[:2] == ["manager", "alerts"]
+
+
+def test_a_group_with_nothing_acted_on_has_no_response_time_rather_than_nan():
+	import json
+
+	import pandas as pd
+
+	from sales_process.engine.alerts import response_summary
+
+	frame = pd.DataFrame(
+		{
+			"manager": ["m1", "m2"],
+			"month": ["2026-10", "2026-10"],
+			"response_seconds": [3600.0, None],
+			"is_open": [False, True],
+			"escalated": [False, False],
+		}
+	)
+	rows = response_summary(frame, ["manager", "month"]).to_dict("records")
+	waiting = next(row for row in rows if row["manager"] == "m2")
+	assert waiting["median_hours"] is None and waiting["p90_hours"] is None
+	# what the desk receives must be JSON a browser parses (no NaN)
+	json.dumps(rows, allow_nan=False, default=str)

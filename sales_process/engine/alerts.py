@@ -353,4 +353,8 @@ def response_summary(alerts, by: Sequence[str]):
 			"p90_hours": grouped["hours"].quantile(0.9).round(1),
 		}
 	)
+	# a group with nothing acted on has no response time: None, not NaN (a browser's JSON.parse
+	# refuses NaN, and the report would never load)
+	for column in ("median_hours", "p90_hours"):
+		table[column] = table[column].astype(object).where(table[column].notna(), None)
 	return table.reset_index()

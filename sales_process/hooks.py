@@ -29,11 +29,7 @@ doctype_js = {
 
 doc_events = {
 	"Opportunity": {
-		"validate": [
-			"sales_process.events.opportunity.validate",
-			"sales_process.events.lead.opportunity_validate",
-			"sales_process.process.win_data.stamp_child_rows",
-		],
+		"validate": "sales_process.events.opportunity.validate",
 		"on_change": "sales_process.events.opportunity.on_change",
 	},
 	"Quotation": {

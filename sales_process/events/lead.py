@@ -38,10 +38,6 @@ def onload(doc, method=None):
 		doc.set_onload("sp_lead_score", breakdown)
 
 
-def opportunity_validate(doc, method=None):
-	leads.carry_to_opportunity(doc, doc.get_doc_before_save())
-
-
 # engagements
 
 

@@ -14,6 +14,7 @@ from sales_process.process import (
 	alerts,
 	deals,
 	gates,
+	leads,
 	objection_rollup,
 	records,
 	selling,
@@ -27,6 +28,10 @@ from sales_process.process.gates import MANAGER_ROLES
 
 def validate(doc, method=None):
 	before = doc.get_doc_before_save()
+	# facts kept on every deal, so a company enrolled later learns from its history: when each
+	# competitor and decision maker was added, and the lead's score when the deal was made from it
+	opportunity.stamp_new_child_rows(doc, before)
+	leads.carry_to_opportunity(doc, before)
 	if not deals.opportunity_under_control(doc, before):
 		return
 	opportunity.keep_server_fields(doc, before)

@@ -14,7 +14,7 @@ The moments each fact carries:
   a signal closed before that stamp existed, as the v0_7 patch fills it);
 - objections: creation, with their type's category today;
 - competitors and decision makers: the row's creation, stamped with the save that added it
-  (`stamp_child_rows`). A row that reads as created with the deal but was saved since may have
+  (`adapters.opportunity.stamp_new_child_rows`). A row that reads as created with the deal but was saved since may have
   been added later: for a competitor its Competitor Response Record's trigger time or its Sales
   Competitor Response's creation is used when earlier than the row's last save, else that save;
   for a decision maker its last save (never earlier than the truth, so no look-ahead);
@@ -47,12 +47,6 @@ CHUNK = 1000
 PAGE = 20_000
 # a child row created within this of its deal was (at the time) given the deal's creation by Frappe
 SAME_MOMENT = timedelta(seconds=1)
-
-
-def stamp_child_rows(doc, method=None):
-	"""Opportunity validate: rows added to the competitors and decision-maker tables get this
-	save's moment as their creation (see adapters.opportunity.stamp_new_child_rows)."""
-	opportunity.stamp_new_child_rows(doc, doc.get_doc_before_save())
 
 
 # the frames

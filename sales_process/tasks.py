@@ -4,27 +4,19 @@
 from __future__ import annotations
 
 import frappe
-from frappe.utils import get_datetime, now_datetime
 
 from sales_process.engine.alerts import Level
 from sales_process.engine.rules import RecordStatus
 from sales_process.process import alert_jobs, stage_log
 from sales_process.process.alerts import Directory
+from sales_process.process.clock import job_moment
 from sales_process.process.records import RECORD, update_deal_compliance
 from sales_process.process.settings import get_settings
 
 
-def _now(now=None):
-	if now:
-		return get_datetime(now)
-	if frappe.flags.current_date:
-		return get_datetime(frappe.flags.current_date)
-	return now_datetime()
-
-
 def hourly(now=None):
 	"""Lights, the alerts they raise, stalled deals, snoozes that ended, escalation — in that order."""
-	now = _now(now)
+	now = job_moment(now)
 	directory = Directory()
 	refresh_checkpoint_lights(now, directory)
 	alert_jobs.stalled_deals(now, directory)
@@ -36,7 +28,7 @@ def refresh_checkpoint_lights(now=None, directory=None):
 	"""Turn open records yellow and red as their windows pass, alert on each change, and recount the
 	compliance of the deals whose records fell due. Work grows with what changes light, not with
 	history (index on status and due times)."""
-	now = _now(now)
+	now = job_moment(now)
 	record = frappe.qb.DocType(RECORD)
 	fields = (
 		record.name,
@@ -77,11 +69,11 @@ def refresh_checkpoint_lights(now=None, directory=None):
 
 
 def daily_digest(now=None):
-	alert_jobs.daily_digest(_now(now))
+	alert_jobs.daily_digest(job_moment(now))
 
 
 def weekly_training_push(now=None):
-	alert_jobs.training_push(_now(now))
+	alert_jobs.training_push(job_moment(now))
 
 
 def reconcile_stage_logs(now=None):
@@ -90,7 +82,7 @@ def reconcile_stage_logs(now=None):
 	if not settings.enabled or not settings.companies:
 		return
 	companies = [row.company for row in settings.companies]
-	since = frappe.utils.add_days(_now(now), -2)
+	since = frappe.utils.add_days(job_moment(now), -2)
 	rows = frappe.get_all(
 		"Opportunity",
 		filters={"company": ("in", companies), "modified": (">=", since)},
@@ -132,14 +124,14 @@ def recompute_lead_scores(now=None):
 	window, a changed rule); the others keep theirs (see process.leads.due_names)."""
 	from sales_process.process import leads
 
-	return leads.recompute(_now(now))
+	return leads.recompute(job_moment(now))
 
 
 def first_response_alerts(now=None):
 	"""Hourly: pooled leads not contacted in time (reminder to the owner, then alert to the manager)."""
 	from sales_process.process import leads
 
-	return leads.first_response_alerts(_now(now))
+	return leads.first_response_alerts(job_moment(now))
 
 
 def train_win_models(now=None):
@@ -147,7 +139,7 @@ def train_win_models(now=None):
 	closed deals (a new Sales Win Model version; see that doctype)."""
 	from sales_process.sales_process.doctype.sales_win_model.sales_win_model import train_all
 
-	return train_all(_now(now))
+	return train_all(job_moment(now))
 
 
 def score_open_deals(now=None):
@@ -155,4 +147,4 @@ def score_open_deals(now=None):
 	facts move without a save: a checkpoint falls overdue, a visit, time in its stage)."""
 	from sales_process.process import win_scores
 
-	return win_scores.score_open_deals(_now(now))
+	return win_scores.score_open_deals(job_moment(now))

@@ -14,6 +14,7 @@ from frappe.utils import flt
 
 from sales_process.engine.rules import DealSnapshot
 from sales_process.engine.stages import Position
+from sales_process.process.guards import keep_stored
 
 DOCTYPE = "Opportunity"
 # ERPNext's default for a new Opportunity's probability: not a rep's estimate
@@ -168,8 +169,7 @@ def backfill_base_amount(names: list[str]) -> None:
 
 def keep_server_fields(doc, before):
 	"""Fields only the server sets take their stored value, whatever the request sent."""
-	for fieldname in SERVER_FIELDS:
-		doc.set(fieldname, before.get(fieldname) if before is not None else None)
+	keep_stored(doc, before, SERVER_FIELDS)
 	if before is None:
 		doc.set("sp_compliance", 0)
 

@@ -14,6 +14,7 @@ from frappe import _
 
 from sales_process.engine import geo
 from sales_process.permissions import is_manager
+from sales_process.process.guards import keep_stored
 
 LOCATION_FIELDS = ("sp_latitude", "sp_longitude")
 SERVER_FIELDS = ("sp_located_by", "sp_location_confirmed_by")
@@ -28,8 +29,7 @@ def validate(doc, method=None):
 		doc.sp_latitude, doc.sp_longitude = picked if picked else (None, None)
 	point = _checked_point(doc)
 	old_point = _stored_point(before)
-	for fieldname in SERVER_FIELDS:
-		doc.set(fieldname, before.get(fieldname) if before is not None else None)
+	keep_stored(doc, before, SERVER_FIELDS)
 	if point != old_point:
 		_relocate(doc, before, point, old_point)
 	elif _confirmation_requested(doc, before):

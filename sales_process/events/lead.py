@@ -11,6 +11,7 @@ from __future__ import annotations
 import frappe
 
 from sales_process.process import alerts, leads
+from sales_process.process.guards import keep_stored
 from sales_process.process.settings import enrolled_companies
 
 SAVEPOINT = "sales_process_lead_score"
@@ -18,13 +19,14 @@ SAVEPOINT = "sales_process_lead_score"
 
 def validate(doc, method=None):
 	before = doc.get_doc_before_save()
-	leads.keep_server_fields(doc, before)
+	keep_stored(doc, before, leads.SERVER_FIELDS)
 	if doc.get("company") not in enrolled_companies():
 		return
 	setup = leads.active_rule(doc.company)
 	if setup is None:
 		return
-	leads.keep_qualification(doc, before)
+	# under a rule the pool criteria qualify a lead, not whoever edits it
+	keep_stored(doc, before, leads.QUALIFICATION_FIELDS)
 	contacted = leads.score_document(doc, before, setup)
 	if contacted and not doc.is_new():
 		alerts.acted(

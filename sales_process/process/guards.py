@@ -7,6 +7,13 @@ from frappe import _
 from frappe.utils import flt, get_datetime
 
 
+def keep_stored(doc, before, fieldnames) -> None:
+	"""Fields only the server sets take their stored value, whatever the request sent (a new
+	document has none)."""
+	for fieldname in fieldnames:
+		doc.set(fieldname, before.get(fieldname) if before is not None else None)
+
+
 def changed_fields(doc, before, fieldnames) -> list[str]:
 	"""Fields whose value differs in meaning, not in spelling: the browser sends 15 for a stored 15.0."""
 	if before is None:

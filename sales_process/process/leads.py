@@ -10,7 +10,7 @@ the patch, an engagement: `rescore`), so both paths agree to the value.
 Choices where the configuration is silent:
 
 - The fields are the server's: whatever a request sends for them is replaced by the stored
-  value (`keep_server_fields`); under an enabled rule so is the qualification status.
+  value (`guards.keep_stored`); under an enabled rule so is the qualification status.
 - Engagements dated after now (a meeting next week) do not count yet; the score is valid
   until the first of them comes.
 - The first contact is the first reply sent, call, meeting or visit (an email received is not
@@ -56,6 +56,8 @@ from sales_process.engine.leads import (
 	score_leads,
 )
 from sales_process.process import rule_book
+from sales_process.process.clock import job_moment
+from sales_process.process.guards import keep_stored
 from sales_process.process.settings import due_soon_share, enrolled_companies
 
 LEAD = "Lead"
@@ -105,15 +107,6 @@ _MOMENT_COLUMNS = frozenset(
 
 
 def now() -> datetime:
-	return now_datetime()
-
-
-def job_now(moment=None) -> datetime:
-	"""A job's moment: the parameter, else `frappe.flags.current_date` (tests), else now."""
-	if moment:
-		return get_datetime(moment)
-	if frappe.flags.current_date:
-		return get_datetime(frappe.flags.current_date)
 	return now_datetime()
 
 
@@ -496,18 +489,6 @@ def stored_reasons(value) -> list[Reason]:
 # --- a lead being saved --------------------------------------------------------------------
 
 
-def keep_server_fields(doc, before):
-	"""The app's fields take their stored value, whatever the request sent (a new lead has none)."""
-	for fieldname in SERVER_FIELDS:
-		doc.set(fieldname, before.get(fieldname) if before is not None else None)
-
-
-def keep_qualification(doc, before):
-	"""Under a rule the pool criteria qualify a lead, not whoever edits it."""
-	for fieldname in QUALIFICATION_FIELDS:
-		doc.set(fieldname, before.get(fieldname) if before is not None else None)
-
-
 def lead_values(doc, setup: RuleSetup) -> dict:
 	values = {field: doc.get(field) for field in setup.fields}
 	values["currency"] = setup.company_currency
@@ -787,7 +768,7 @@ def recompute(
 ) -> int:
 	"""The daily job (and a changed rule's, and the patch's): re-score the leads whose score can have
 	changed, a batch at a time; the batches are committed outside tests."""
-	at = job_now(at)
+	at = job_moment(at)
 	commit = (not frappe.flags.in_test) if commit is None else commit
 	written = 0
 	for company in sorted(companies if companies is not None else enrolled_companies()):
@@ -816,7 +797,7 @@ def first_response_alerts(at=None, directory=None) -> int:
 	any red alert). Reads only the leads due a look (indexed `sp_response_check_on`)."""
 	from sales_process.process.alerts import AlertSpec, Directory, raise_alert
 
-	at = job_now(at)
+	at = job_moment(at)
 	lead = frappe.qb.DocType(LEAD)
 	rows = (
 		frappe.qb.from_(lead)
@@ -908,8 +889,7 @@ def first_response_alerts(at=None, directory=None) -> int:
 def carry_to_opportunity(doc, before):
 	"""An Opportunity made from a Lead keeps the lead's score and grade at conversion; nobody edits them."""
 	if before is not None:
-		for fieldname in ("sp_lead_score", "sp_lead_grade"):
-			doc.set(fieldname, before.get(fieldname))
+		keep_stored(doc, before, ("sp_lead_score", "sp_lead_grade"))
 		return
 	score, grade = None, None
 	if doc.get("opportunity_from") == LEAD and doc.get("party_name"):

@@ -3,7 +3,7 @@ from frappe.model.document import Document
 
 from sales_process.adapters import opportunity
 from sales_process.process import objection_rollup, objections
-from sales_process.process.guards import guard_reassignment, require_write_on_deal
+from sales_process.process.guards import guard_reassignment, keep_stored, require_write_on_deal
 
 # stamped by the server from the deal (process.objection_rollup); a request cannot set them
 SERVER_FIELDS = ("stage", *objection_rollup.FACT_FIELDS)
@@ -14,9 +14,7 @@ class SalesObjection(Document):
 		if self.is_new():
 			objection_rollup.stamp_new(self)
 		else:
-			before = self.get_doc_before_save()
-			for field in SERVER_FIELDS:
-				self.set(field, before.get(field) if before else None)
+			keep_stored(self, self.get_doc_before_save(), SERVER_FIELDS)
 		if self.is_new():
 			require_write_on_deal(self)
 			self.assigned_to = (

@@ -37,7 +37,6 @@ from frappe import _
 from frappe.query_builder.functions import Coalesce
 from frappe.utils import flt, format_datetime, get_datetime, getdate, now_datetime
 from pypika.functions import Cast
-from pypika.terms import LiteralValue
 
 from sales_process.engine.alerts import Level, add_working_hours, working_hours_between
 from sales_process.engine.leads import (
@@ -253,7 +252,7 @@ def engagements(names: list[str]) -> list[Touch]:
 	touches: list[Touch] = []
 	seen: set[tuple[str, str]] = set()
 
-	batch = _names(names)
+	batch = list(names)
 	comm = frappe.qb.DocType("Communication")
 	link = frappe.qb.DocType("Communication Link")
 	fields = (comm.name, comm.sent_or_received, comm.communication_medium, _text(comm.communication_date))
@@ -334,12 +333,6 @@ def engagements(names: list[str]) -> list[Touch]:
 	):
 		touches.append(Touch(lead, EngagementKind.VISIT, _moment(on)))
 	return touches
-
-
-def _names(names: list[str]) -> LiteralValue:
-	"""A batch's IN list, escaped once for all its queries (the query builder would wrap and escape
-	each name again in every one of them)."""
-	return LiteralValue("(" + ",".join(frappe.db.escape(name) for name in names) + ")")
 
 
 def _text(column):
@@ -498,14 +491,7 @@ def lead_values(doc, setup: RuleSetup) -> dict:
 def score_document(doc, before, setup: RuleSetup, at: datetime | None = None):
 	"""Score the lead being saved and set its fields; returns the first contact found, if new."""
 	at = at or now()
-	history = None if doc.is_new() else _histories(engagements([doc.name]), at).get(doc.name)
-	verdict = evaluate_lead(
-		lead_values(doc, setup),
-		[_engagement(touch) for touch in history.past] if history else [],
-		setup.rule,
-		at,
-		setup.rates,
-	)
+	verdict, history = _evaluate(doc, setup, at)
 	stored = before.as_dict() if before is not None else {"creation": doc.get("creation")}
 	scored = Scored(
 		verdict.score, verdict.grade, verdict.pooled, verdict.first_failed_reason, verdict.valid_until
@@ -515,6 +501,19 @@ def score_document(doc, before, setup: RuleSetup, at: datetime | None = None):
 	if values["sp_first_contacted_on"] and not stored.get("sp_first_contacted_on"):
 		return values["sp_first_contacted_on"]
 	return None
+
+
+def _evaluate(doc, setup: RuleSetup, at: datetime):
+	"""(verdict, engagement history) of the lead as it is in `doc` (a new lead has no engagements)."""
+	history = None if doc.is_new() else _histories(engagements([doc.name]), at).get(doc.name)
+	verdict = evaluate_lead(
+		lead_values(doc, setup),
+		[_engagement(touch) for touch in history.past] if history else [],
+		setup.rule,
+		at,
+		setup.rates,
+	)
+	return verdict, history
 
 
 def _engagement(touch: Touch):
@@ -559,7 +558,7 @@ def _stored_rows(names: list[str], extra: Iterable[str] = ()):
 	rows = (
 		frappe.qb.from_(lead)
 		.select(*(_text(lead[c]).as_(c) if c in _MOMENT_COLUMNS else lead[c] for c in columns))
-		.where(lead.name.isin(_names(names)))
+		.where(lead.name.isin(list(names)))
 		.run(as_dict=True)
 	)
 	for row in rows:
@@ -579,7 +578,7 @@ def score_rows(rows: list, setup: RuleSetup, at: datetime, live: bool = False) -
 		for row in (
 			frappe.qb.from_(lead)
 			.select(lead.name, *(lead[f] for f in fields))
-			.where(lead.name.isin(_names(names)))
+			.where(lead.name.isin(list(names)))
 			.run(as_dict=True)
 		):
 			criteria_values[row.name] = row
@@ -919,15 +918,7 @@ def breakdown(doc) -> dict | None:
 	setup = active_rule(doc.get("company")) if doc.get("company") in enrolled_companies() else None
 	if setup is None or doc.is_new():
 		return None
-	at = now()
-	history = _histories(engagements([doc.name]), at).get(doc.name)
-	verdict = evaluate_lead(
-		lead_values(doc, setup),
-		[_engagement(t) for t in history.past] if history else [],
-		setup.rule,
-		at,
-		setup.rates,
-	)
+	verdict, _history = _evaluate(doc, setup, now())
 	return {
 		"rule": setup.name,
 		"score": verdict.score,

@@ -84,8 +84,9 @@ def score_on_change(doc):
 	if not opportunity.is_scorable(doc) or doc.get("company") not in enrolled_companies():
 		return
 	if active_model(doc.get("company")) is None:
-		probability = stage_probability(doc.get("sales_stage")) or flt(doc.get("probability"))
-		values = _values(probability, SOURCE_STAGE, [], now_datetime())
+		values = _values(
+			stage_default(doc.get("sales_stage"), doc.get("probability")), SOURCE_STAGE, [], now_datetime()
+		)
 		if not _changed(doc, values):
 			return  # most saves move nothing the figure depends on: no write
 		opportunity.store_score(doc.name, values)
@@ -139,28 +140,21 @@ def _changed(stored, values: dict) -> bool:
 
 
 def _stage_defaults(rows: list[tuple], now) -> dict[str, dict]:
-	stages = _stage_probabilities()
 	columns = opportunity.WIN_DEAL_COLUMNS
 	results = {}
 	for row in rows:
 		deal = dict(zip(columns, row, strict=True))
-		probability = stages.get(deal["stage"]) or flt(deal["probability"])
-		results[deal["deal"]] = _values(probability, SOURCE_STAGE, [], now)
+		results[deal["deal"]] = _values(
+			stage_default(deal["stage"], deal["probability"]), SOURCE_STAGE, [], now
+		)
 	return results
 
 
-def stage_probability(stage: str | None) -> float:
-	"""The stage's default probability (document cache: cleared when the stage is saved)."""
-	return flt(frappe.get_cached_value("Sales Stage", stage, "sp_probability")) if stage else 0.0
-
-
-def _stage_probabilities() -> dict[str, float]:
-	stage = frappe.qb.DocType("Sales Stage")
-	return {
-		name: flt(probability)
-		for name, probability in frappe.qb.from_(stage).select(stage.name, stage.sp_probability).run()
-		if flt(probability)
-	}
+def stage_default(stage: str | None, typed) -> float:
+	"""The stage's default probability (document cache: cleared when the stage is saved), else the
+	deal's own."""
+	default = flt(frappe.get_cached_value("Sales Stage", stage, "sp_probability")) if stage else 0.0
+	return default or flt(typed)
 
 
 def _model_scores(model: WinModel, rows: list[tuple], now) -> dict[str, dict]:
@@ -283,7 +277,7 @@ def panel_payload(doc) -> dict | None:
 	reasons = _stored_reasons(doc.get(opportunity.PROBABILITY_REASONS)) if source == SOURCE_MODEL else []
 	if not source:
 		source = SOURCE_STAGE
-		probability = stage_probability(doc.get("sales_stage")) or flt(doc.get("probability"))
+		probability = stage_default(doc.get("sales_stage"), doc.get("probability"))
 	active = active_model(doc.get("company"))
 	return {
 		"probability": flt(probability, 1),

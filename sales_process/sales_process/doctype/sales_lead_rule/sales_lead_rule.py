@@ -4,26 +4,11 @@ in a background job (their fingerprint no longer matches)."""
 
 import frappe
 from frappe import _
+from frappe.model import no_value_fields
 from frappe.model.document import Document
 
 from sales_process.engine.leads import Criterion, CriterionKind, InvalidLeadRule, Message, criterion_errors
 from sales_process.process import leads
-
-# Lead fields that hold no value to compare
-NO_VALUE_TYPES = frozenset(
-	{
-		"Section Break",
-		"Column Break",
-		"Tab Break",
-		"HTML",
-		"Table",
-		"Table MultiSelect",
-		"Button",
-		"Image",
-		"Fold",
-		"Heading",
-	}
-)
 
 
 class SalesLeadRule(Document):
@@ -60,7 +45,7 @@ class SalesLeadRule(Document):
 					)
 				)
 				continue
-			if df is not None and df.fieldtype in NO_VALUE_TYPES:
+			if df is not None and df.fieldtype in no_value_fields:
 				problems.append(
 					_(
 						"{0}: {1} is a {2} on the Lead and holds no value to compare; pick another field."

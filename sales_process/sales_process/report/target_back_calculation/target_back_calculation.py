@@ -365,23 +365,11 @@ class Reader:
 		company's Sales Win Model in use, a deal the model scored is weighted by its close
 		probability instead (its row has no stage, so the engine takes the deal's probability)."""
 		deal = self.deal
-		if not use_model:
-			rows = (
-				self.deals()
-				.select(
-					self.rep.as_("rep"),
-					deal.sales_stage.as_("stage"),
-					deal.probability.as_("probability"),
-					Sum(deal.base_opportunity_amount).as_("amount"),
-				)
-				.where(deal.status.notin(DECIDED_STATUSES))
-				.groupby(self.rep, deal.sales_stage, deal.probability)
-				.run(as_dict=True)
-			)
-			return frame_of(rows, ["rep", "stage", "probability", "amount"])
-		scored = deal.sp_probability_source == win_scores.SOURCE_MODEL
-		stage = Case().when(scored, None).else_(deal.sales_stage)
-		probability = Case().when(scored, deal.sp_close_probability).else_(deal.probability)
+		stage, probability = deal.sales_stage, deal.probability
+		if use_model:
+			scored = deal.sp_probability_source == win_scores.SOURCE_MODEL
+			stage = Case().when(scored, None).else_(deal.sales_stage)
+			probability = Case().when(scored, deal.sp_close_probability).else_(deal.probability)
 		rows = (
 			self.deals()
 			.select(

@@ -113,6 +113,19 @@ def finance_checkpoints() -> list[str]:
 	)
 
 
+def chosen(filters: dict, fieldname: str, label: str, choices, default: str) -> str:
+	"""The value of a Select filter (a view, a grouping), or a refusal naming the choices."""
+	value = filters.get(fieldname) or default
+	if value not in choices:
+		frappe.throw(
+			_("{0} {1} does not exist: choose one of {2}.").format(
+				_(label), frappe.bold(value), ", ".join(_(choice) for choice in choices)
+			),
+			title=_("Check the filters"),
+		)
+	return value
+
+
 def sales_person_users(sales_person: str) -> list[str]:
 	"""Users of the sales person and of everyone below them in the Sales Person tree."""
 	node = frappe.db.get_value("Sales Person", sales_person, ["lft", "rgt"], as_dict=True)

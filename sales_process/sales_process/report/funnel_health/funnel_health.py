@@ -34,7 +34,7 @@ from sales_process.engine.funnel import (
 from sales_process.engine.rollup import Change
 from sales_process.process import stage_rollup
 from sales_process.process.compliance_rollup import compliance_counts
-from sales_process.process.report_scope import ReportScope, readable_links, report_scope, restrict
+from sales_process.process.report_scope import ReportScope, chosen, readable_links, report_scope, restrict
 from sales_process.process.rollups import split_period
 from sales_process.process.settings import setting
 from sales_process.setup.indexes import OPEN_DEALS_INDEX
@@ -52,11 +52,7 @@ MAX_REPS_IN_LINK = 60
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	view = filters.get("view") or STAGES_VIEW
-	if view not in VIEWS:
-		frappe.throw(
-			_("View must be one of {0}.").format(", ".join(_(v) for v in VIEWS)), title=_("Check the filters")
-		)
+	view = chosen(filters, "view", "View", VIEWS, STAGES_VIEW)
 	scope = report_scope(filters)
 	if view == MATRIX_VIEW:
 		return matrix_view(scope)

@@ -27,7 +27,7 @@ from frappe.utils import get_datetime
 from sales_process.engine.alerts import working_hours_between
 from sales_process.engine.lead_sources import source_quality
 from sales_process.process import rule_book
-from sales_process.process.report_scope import report_scope, restrict
+from sales_process.process.report_scope import chosen, report_scope, restrict
 
 BY_SOURCE, BY_CAMPAIGN, BY_BOTH = "Source", "Campaign", "Source and Campaign"
 GROUPINGS = {BY_SOURCE: ["source"], BY_CAMPAIGN: ["campaign"], BY_BOTH: ["source", "campaign"]}
@@ -47,14 +47,7 @@ BATCH = 2_000
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	group_by = filters.get("group_by") or BY_SOURCE
-	if group_by not in GROUPINGS:
-		frappe.throw(
-			_("Group By {0} does not exist: choose one of {1}.").format(
-				frappe.bold(group_by), ", ".join(_(g) for g in GROUPINGS)
-			),
-			title=_("Check the filters"),
-		)
+	group_by = chosen(filters, "group_by", "Group By", GROUPINGS, BY_SOURCE)
 	scope = report_scope(filters)
 	if scope.sees_nothing:
 		return (

@@ -27,7 +27,7 @@ from sales_process.engine.objections_report import (
 	summary_from_sums,
 )
 from sales_process.process import objection_rollup
-from sales_process.process.report_scope import ReportScope, report_scope, restrict
+from sales_process.process.report_scope import ReportScope, chosen, report_scope, restrict
 from sales_process.process.rollups import split_period
 
 OPPORTUNITY = "Opportunity"
@@ -46,14 +46,7 @@ PAIR_COLUMNS = ["objection_type", "deal", "objections", "deal_status", "amount"]
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	view = filters.get("view") or TOP_TYPES
-	if view not in VIEWS:
-		frappe.throw(
-			_("View {0} does not exist: choose one of {1}.").format(
-				frappe.bold(view), ", ".join(_(v) for v in VIEWS)
-			),
-			title=_("Check the filters"),
-		)
+	view = chosen(filters, "view", "View", VIEWS, TOP_TYPES)
 	top_n = cint(filters.get("top_n")) or DEFAULT_TOP_N
 	if top_n < 1:
 		frappe.throw(_("Top N must be 1 or more, not {0}.").format(top_n), title=_("Check the filters"))

@@ -18,7 +18,13 @@ from frappe.utils import add_months, escape_html, now_datetime
 
 from sales_process.engine.compliance import COUNT_COLUMNS, compliance_from_counts, subtree_totals
 from sales_process.process.compliance_rollup import compliance_counts
-from sales_process.process.report_scope import ReportScope, is_finance_only, readable_links, report_scope
+from sales_process.process.report_scope import (
+	ReportScope,
+	chosen,
+	is_finance_only,
+	readable_links,
+	report_scope,
+)
 
 REP, CHECKPOINT, TEAM, MONTH = "Rep", "Checkpoint", "Team", "Month"
 GROUPINGS = (REP, CHECKPOINT, TEAM, MONTH)
@@ -38,12 +44,7 @@ NO_SALES_PERSON = "__no_sales_person__"
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	group_by = filters.get("group_by") or REP
-	if group_by not in GROUPINGS:
-		frappe.throw(
-			_("Group By must be one of {0}.").format(", ".join(_(g) for g in GROUPINGS)),
-			title=_("Check the filters"),
-		)
+	group_by = chosen(filters, "group_by", "Group By", GROUPINGS, REP)
 	scope = report_scope(filters)
 	if scope.sees_nothing:
 		return columns(group_by), [], message(scope, nothing=True), None, []

@@ -256,6 +256,9 @@ def run():
 def cleanup():
 	for doctype in ("Communication", "Sales Visit Log", "Lead"):
 		frappe.db.sql(f"delete from `tab{doctype}` where name like %s", (f"{MARK}%",))
+	# the rule's rows too: a rule of the same name seeded again would read them as its own
+	for child in ("Sales Lead Rule Criterion", "Sales Lead Rule Activity"):
+		frappe.db.delete(child, {"parenttype": "Sales Lead Rule", "parent": RULE})
 	frappe.db.delete("Sales Lead Rule", {"name": RULE})
 	frappe.db.commit()
 	print("benchmark rows deleted")

@@ -52,6 +52,21 @@ class Change:
 		return Change({name: value for name, value in self.counts.items() if value})
 
 
+# the rep part of the key on the rows that sum every rep: a reader who may see every rep reads one
+# row per month and stage instead of one per rep (no Frappe user is named so)
+EVERY_REP = "*"
+
+
+def with_every_rep(contributions: Iterable[Contribution], rep_position: int) -> list[Contribution]:
+	"""Each contribution, and its counts again on the same key with the rep replaced by EVERY_REP."""
+	out = []
+	for contribution in contributions:
+		key = list(contribution.key)
+		key[rep_position] = EVERY_REP
+		out += [contribution, Contribution(tuple(key), contribution.counts)]
+	return out
+
+
 def changes(old: Iterable[Contribution], new: Iterable[Contribution]) -> dict[tuple, Change]:
 	"""What a write does to the summary rows: new contributions minus old, per key, zeros left out."""
 	per_key: dict[tuple, Change] = {}
@@ -74,6 +89,60 @@ def month_of(moment: datetime | date | None) -> date | None:
 	if isinstance(moment, datetime):
 		moment = moment.date()
 	return moment.replace(day=1)
+
+
+def period_parts(
+	start: datetime, end: datetime, now: datetime, subtract: bool = True
+) -> tuple[list[date], list[tuple[datetime, datetime, int]]]:
+	"""How to count [start, end) from month summaries of sources stamped when they happen (no row
+	after `now`): the months read whole, and (from, to, sign) intervals of source rows, +1 added,
+	-1 taken out of a month read whole.
+
+	A month counts whole when the period covers it from its first day to its end, or to now or
+	beyond. A month the period cuts is counted from its rows inside the period or (`subtract`) as
+	its summary row less its rows outside the period, whichever reads fewer days of rows: a year
+	from the 4th reads three days of rows, not twenty-eight."""
+	months: list[date] = []
+	intervals: list[tuple[datetime, datetime, int]] = []
+	month = datetime(start.year, start.month, 1)
+	while month < end:
+		following = _next_month(month)
+		inside = (max(start, month), min(end, following))
+		if inside[0] == month and (inside[1] == following or inside[1] > now):
+			months.append(month.date())
+		elif inside[0] < inside[1]:
+			happened = min(following, now)
+			outside = [part for part in ((month, inside[0]), (inside[1], happened)) if part[0] < part[1]]
+			if subtract and _seconds(outside) < _seconds([(inside[0], min(inside[1], happened))]):
+				months.append(month.date())
+				intervals += [(*part, -1) for part in outside]
+			else:
+				intervals.append((*inside, 1))
+		month = following
+	return months, _joined(intervals)
+
+
+def _next_month(month: datetime) -> datetime:
+	return (
+		month.replace(year=month.year + 1, month=1)
+		if month.month == 12
+		else month.replace(month=month.month + 1)
+	)
+
+
+def _seconds(intervals) -> float:
+	return sum(max((b - a).total_seconds(), 0) for a, b in intervals)
+
+
+def _joined(intervals: list[tuple[datetime, datetime, int]]) -> list[tuple[datetime, datetime, int]]:
+	"""Adjacent intervals of the same sign as one."""
+	joined: list[tuple[datetime, datetime, int]] = []
+	for part in intervals:
+		if joined and joined[-1][1] == part[0] and joined[-1][2] == part[2]:
+			joined[-1] = (joined[-1][0], part[1], part[2])
+		else:
+			joined.append(part)
+	return joined
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,17 @@ from datetime import date, datetime
 import frappe
 from frappe.query_builder import Case, CustomFunction
 from frappe.query_builder.functions import Count, Sum
-from frappe.utils import add_months, get_datetime, now_datetime
+from frappe.utils import get_datetime, now_datetime
 
-from sales_process.engine.rollup import Buckets, Change, Contribution, changes, total
+from sales_process.engine.rollup import (
+	Buckets,
+	Change,
+	Contribution,
+	changes,
+	period_parts,
+	total,
+	with_every_rep,
+)
 
 __all__ = ["Change", "Contribution", "Rollup", "apply", "apply_doc", "bulk_write", "rebuild", "split_period"]
 
@@ -43,9 +51,15 @@ class Rollup:
 	contribution: Callable[[Mapping], list[Contribution]]
 	# read as datetimes whatever a request sent (a form posts them as text)
 	datetime_fields: tuple[str, ...] = ()
+	# the key column of the rep, when the rollup also keeps rows summed over every rep
+	# (`engine.rollup.EVERY_REP`): a wide rollup that a manager reads for a year
+	every_rep_key: str | None = None
 
 	def contributions(self, rows: Iterable[Mapping | None]) -> list[Contribution]:
-		return [item for row in rows if row for item in self.contribution(row)]
+		items = [item for row in rows if row for item in self.contribution(row)]
+		if self.every_rep_key:
+			items = with_every_rep(items, self.keys.index(self.every_rep_key))
+		return items
 
 
 def apply(rollup: Rollup, old_rows: Iterable[Mapping | None], new_rows: Iterable[Mapping | None]) -> int:
@@ -103,32 +117,10 @@ def total_of(rollup: Rollup, rows: Iterable[Mapping]) -> dict[tuple, Change]:
 def split_period(
 	start: datetime, end: datetime, now: datetime
 ) -> tuple[list[date], list[tuple[datetime, datetime]]]:
-	"""The months of [start, end) a summary answers whole, and the rest as [from, to) intervals.
-
-	For sources stamped at the moment they happen (nothing in the future), a month counts whole when
-	the period covers it from its first day to its end, or to now or beyond.
-	"""
-	months, intervals = [], []
-	month = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-	while month < end:
-		following = add_months(month, 1)
-		part = (max(start, month), min(end, following))
-		if part[0] == month and (part[1] == following or part[1] > now):
-			months.append(month.date())
-		elif part[0] < part[1]:
-			intervals.append(part)
-		month = following
-	return months, _joined(intervals)
-
-
-def _joined(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-	joined: list[tuple[datetime, datetime]] = []
-	for part in intervals:
-		if joined and joined[-1][1] == part[0]:
-			joined[-1] = (joined[-1][0], part[1])
-		else:
-			joined.append(part)
-	return joined
+	"""The months of [start, end) a summary answers whole, and the rest as [from, to) intervals to
+	add (`engine.rollup.period_parts` without subtracting, for readers that only add)."""
+	months, parts = period_parts(start, end, now, subtract=False)
+	return months, [(part_start, part_end) for part_start, part_end, _sign in parts]
 
 
 def month_sums(rollup: Rollup, months: list[date], by: str, narrow) -> dict[str, Change]:

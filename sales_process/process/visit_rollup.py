@@ -15,7 +15,7 @@ from datetime import date, datetime
 from frappe.query_builder.functions import Coalesce, Count
 from pypika.terms import Interval
 
-from sales_process.engine.rollup import Change
+from sales_process.engine.rollup import Change, period_parts
 from sales_process.engine.visits_report import (
 	DEAL_DOCTYPE,
 	DURATION_BUCKETS,
@@ -115,8 +115,9 @@ def sums_per_rep(query, visit) -> dict[str, Change]:
 	return per_rep
 
 
-def split_period(scope: ReportScope, now: datetime) -> tuple[list[date], list[tuple[datetime, datetime]]]:
-	"""Months the rollup answers whole, and the parts of the period read from the visits: a month
-	counts whole when the period covers it, or covers it from its first day up to now or beyond
-	(nothing is checked in after now)."""
-	return rollups.split_period(scope.start, scope.end, now)
+def split_period(
+	scope: ReportScope, now: datetime
+) -> tuple[list[date], list[tuple[datetime, datetime, int]]]:
+	"""Months the rollup answers whole, and signed parts of the period read from the visits
+	(`engine.rollup.period_parts`: nothing is checked in after now)."""
+	return period_parts(scope.start, scope.end, now)

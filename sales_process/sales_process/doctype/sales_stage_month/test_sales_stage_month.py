@@ -3,7 +3,7 @@ what restamping the whole history gives."""
 
 import frappe
 
-from sales_process.engine.rollup import total
+from sales_process.engine.rollup import EVERY_REP, total
 from sales_process.process import outcomes, rollups, stage_log, stage_rollup
 from sales_process.process.stage_rollup import STAGES
 from sales_process.testing import EnrolledCompanyTestCase, make_opportunity, make_user
@@ -47,7 +47,21 @@ class TestStageRollup(EnrolledCompanyTestCase):
 
 	def rebuilt(self) -> dict:
 		names = frappe.get_all(LOG, filters={"rep": ("in", [REP, OTHER])}, pluck="name")
-		return total(STAGES.contributions(rollups.read_rows(STAGES, names)))
+		rows = total(STAGES.contributions(rollups.read_rows(STAGES, names)))
+		return {key: change for key, change in rows.items() if key[2] != EVERY_REP}
+
+	def assert_every_rep_rows_sum_the_reps(self):
+		"""Each every-rep row is the sum of its month, company and stage over the reps' rows."""
+		stored = rollups.stored(STAGES)
+		summed: dict = {}
+		for key, change in stored.items():
+			if key[2] != EVERY_REP:
+				summed.setdefault((key[0], key[1], EVERY_REP, key[3]), rollups.Change()).add(change)
+		every = {key: change for key, change in stored.items() if key[2] == EVERY_REP}
+		self.assertEqual(
+			{key: change.without_zeros() for key, change in every.items()},
+			{key: change.without_zeros() for key, change in summed.items() if not change.is_zero()},
+		)
 
 	def test_moves_wins_and_reassignment_keep_the_rollup_exact(self):
 		deal = make_opportunity(self.company, stage="Prospecting", opportunity_owner=REP).name
@@ -89,6 +103,7 @@ class TestStageRollup(EnrolledCompanyTestCase):
 		stage_rollup.follow_deal("Opportunity", deal, rep=OTHER)
 		self.assertEqual({r.rep for r in self.rows(deal)}, {OTHER})
 		self.assertEqual(self.mine(), self.rebuilt())
+		self.assert_every_rep_rows_sum_the_reps()
 		moved_month = frappe.utils.getdate(frappe.utils.get_first_day(moved.changed_on))
 		self.assertFalse([key for key in self.mine() if key[2] == REP and key[0] == moved_month])
 
@@ -110,7 +125,8 @@ class TestStageRollup(EnrolledCompanyTestCase):
 		names = frappe.get_all(LOG, filters={"reference_name": deal}, pluck="name")
 		expected = {}
 		for key, change in total(STAGES.contributions(rollups.read_rows(STAGES, names))).items():
-			expected.setdefault(key[3], rollups.Change()).add(change)
+			if key[2] != EVERY_REP:
+				expected.setdefault(key[3], rollups.Change()).add(change)
 		log = frappe.qb.DocType(LOG)
 		query = frappe.qb.from_(log).where(log.reference_name == deal)
 		found = stage_rollup.sums_per_stage(query, log)

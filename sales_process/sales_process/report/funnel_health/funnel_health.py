@@ -31,11 +31,10 @@ from sales_process.engine.funnel import (
 	funnel_from_counts,
 	safe_fieldname,
 )
-from sales_process.engine.rollup import Change
+from sales_process.engine.rollup import Change, period_parts
 from sales_process.process import stage_rollup
 from sales_process.process.compliance_rollup import compliance_counts
 from sales_process.process.report_scope import ReportScope, chosen, readable_links, report_scope, restrict
-from sales_process.process.rollups import split_period
 from sales_process.process.settings import setting
 from sales_process.setup.indexes import OPEN_DEALS_INDEX
 
@@ -118,7 +117,9 @@ def open_deals(scope: ReportScope, limits: dict[str, float], now) -> pd.DataFram
 			)
 		stalled = stalled.else_(0)
 	query = (
-		# the optimizer prefers (company, status) and reads every open deal's row
+		# the optimizer prefers (company, status) and reads every open deal's row; grouped in the
+		# index's order (status, then stage) the database needs no temporary table: 80 k open deals
+		# of a large org in 0.07 s where grouping by stage alone takes 0.14 s
 		frappe.qb.from_(deal)
 		.force_index(OPEN_DEALS_INDEX)
 		.select(
@@ -129,10 +130,12 @@ def open_deals(scope: ReportScope, limits: dict[str, float], now) -> pd.DataFram
 		)
 		.where(deal.status.notin(CLOSED_STATUSES))
 		.where(deal.sales_stage.isnotnull())
-		.groupby(deal.sales_stage)
+		.groupby(deal.status, deal.sales_stage)
 	)
 	query = restrict_deals(query, deal, scope)
-	return pd.DataFrame(query.run(), columns=["stage", "open_deals", "open_value", "stalled"])
+	columns = ["stage", "open_deals", "open_value", "stalled"]
+	per_status = pd.DataFrame(query.run(), columns=columns)
+	return per_status.groupby("stage", as_index=False, sort=False)[columns[1:]].sum()
 
 
 def deal_rep(deal):
@@ -154,17 +157,19 @@ def restrict_deals(query, deal, scope: ReportScope):
 def stage_figures(scope: ReportScope, now) -> dict[str, Change]:
 	"""Per stage: entries, advances, wins, exits and the dwell buckets of the period.
 
-	Whole months come from the funnel rollup (Sales Stage Month); a part of a month, and every
-	month under a territory or customer-group filter (the deal's, read now), from the log rows."""
+	Whole months come from the funnel rollup (Sales Stage Month); a month the period cuts from the
+	log rows inside the period or as its rollup rows less the log rows outside it (whichever reads
+	fewer days); every month under a territory or customer-group filter (the deal's, read now) from
+	the log rows."""
 	if scope.territories is not None or scope.customer_groups is not None:
-		months, parts = [], [(scope.start, scope.end)]
+		months, parts = [], [(scope.start, scope.end, 1)]
 	else:
-		months, parts = split_period(scope.start, scope.end, now)
+		months, parts = period_parts(scope.start, scope.end, now)
 	per_stage = stage_rollup.month_rows(scope, months)
-	for start, end in parts:
+	for start, end, sign in parts:
 		query, log = scoped_log(scope, start, end)
 		for stage, change in stage_rollup.sums_per_stage(query, log).items():
-			per_stage.setdefault(stage, Change()).add(change)
+			per_stage.setdefault(stage, Change()).add(change, sign)
 	return per_stage
 
 

@@ -210,6 +210,23 @@ class TestFunnelHealth(EnrolledCompanyTestCase):
 		self.assertIn("wall-clock", result["message"])
 		self.assertTrue(p["stalled_before"])
 
+	def test_a_manager_who_sees_every_rep_reads_the_same_figures_from_the_every_rep_rows(self):
+		director = self.stages(DIRECTOR, sales_person="_FH Director")
+		everyone = self.stages("Administrator")
+		for stage in (P, Q, N):
+			for field in ("entered", "to_next_rate", "to_won_rate", "exits", "median_hours", "p90_hours"):
+				self.assertEqual(everyone[stage][field], director[stage][field], (stage, field))
+
+	def test_a_period_from_the_4th_is_the_month_less_its_first_three_days(self):
+		"""Read as March's rollup rows less the log rows of 1-3 March (engine.rollup.period_parts)."""
+		for user, filters in ((DIRECTOR, {"sales_person": "_FH Director"}), ("Administrator", {})):
+			rows = self.stages(user, from_date="2025-03-04", **filters)
+			# entries: d4 into Q on the 4th and into P on the 5th, d3 and d1 into N
+			self.assertEqual((rows[P]["entered"], rows[Q]["entered"], rows[N]["entered"]), (1, 1, 2), user)
+			# stays ended: d3 left P after 36 h; d4 left Q after 24 h and d1 after 60 h
+			self.assertEqual((rows[P]["exits"], rows[P]["median_hours"]), (1, 36.0), user)
+			self.assertEqual((rows[Q]["exits"], rows[Q]["median_hours"]), (2, 48.0), user)
+
 	def test_a_rep_sees_only_their_deals_and_a_lead_their_team(self):
 		for user in (REP_A, LEAD):
 			rows = self.stages(user)

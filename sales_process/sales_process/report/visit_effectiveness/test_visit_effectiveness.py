@@ -194,6 +194,14 @@ class TestVisitEffectiveness(EnrolledCompanyTestCase):
 		self.assertEqual([d["values"] for d in chart["data"]["datasets"]], [[3, 1], [2, 1]])
 		self.assertIn("7", result["message"])
 
+	def test_a_period_from_the_4th_is_the_month_less_its_first_three_days(self):
+		"""Read as March's rollup rows less the visits of 1-3 March (engine.rollup.period_parts)."""
+		rows = self.rows(self.report(MANAGER, sales_person=self.group, from_date="2026-03-04"))
+		# A's visit on the 2nd is left out: the 10th (10 min), 12th (still checked in), 20th (60), 25th (40)
+		self.assertEqual((rows[REP_A]["visits"], rows[REP_A]["median_minutes"]), (4, 40.0))
+		self.assertEqual((rows[REP_A]["flagged"], rows[REP_A]["without_deal"]), (2, 1))
+		self.assertEqual((rows[REP_B]["visits"], rows[REP_B]["median_minutes"]), (2, 20.0))
+
 	def test_follow_days_widen_the_window(self):
 		# with 10 days the advance 7 days + 1 s after the second visit counts too
 		rows = self.rows(self.report(MANAGER, sales_person=self.group, follow_days=10))

@@ -88,18 +88,19 @@ def clean(record: dict) -> dict:
 
 
 def visit_figures(scope: ReportScope, now: datetime) -> dict[str, Change]:
-	"""Per rep: the rollup counts of the period's visits (whole months from Sales Visit Month, the
-	rest counted by the database from the visits)."""
+	"""Per rep: the rollup counts of the period's visits (whole months from Sales Visit Month, a
+	month the period cuts from the visits inside the period or as its rollup rows less the visits
+	outside it, whichever reads fewer days, counted by the database)."""
 	if by_place(scope):
-		months, parts = [], [(scope.start, scope.end)]
+		months, parts = [], [(scope.start, scope.end, 1)]
 	else:
 		months, parts = visit_rollup.split_period(scope, now)
 	per_rep = visit_rollup.month_rows(scope, months, company_can_exclude(scope.company))
-	for start, end in parts:
+	for start, end, sign in parts:
 		query, visit = scoped_visits(scope, start, end)
 		for rep, change in visit_rollup.sums_per_rep(query, visit).items():
-			per_rep.setdefault(rep, Change()).add(change)
-	return per_rep
+			per_rep.setdefault(rep, Change()).add(change, sign)
+	return {rep: change for rep, change in per_rep.items() if not change.is_zero()}
 
 
 def by_place(scope: ReportScope) -> bool:

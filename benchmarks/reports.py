@@ -77,17 +77,21 @@ def ranges(today: date) -> dict[str, tuple[date, date]]:
 
 
 def team_manager() -> str | None:
-	"""The user of a group Sales Person with the most reps below it, other than the root."""
+	"""The user of the group Sales Person with the most reps below it whose reading is limited to
+	their team (a head of sales with the Sales Manager role reads every rep)."""
+	from sales_process.process.report_scope import readable_reps
+
 	groups = frappe.get_all(
 		"Sales Person",
-		filters={"is_group": 1, "parent_sales_person": ("is", "set")},
-		fields=["name", "lft", "rgt", "employee"],
+		filters={"is_group": 1, "parent_sales_person": ("is", "set"), "employee": ("is", "set")},
+		fields=["name", "employee"],
 		order_by="rgt - lft desc",
-		limit=1,
 	)
-	if not groups or not groups[0].employee:
-		return None
-	return frappe.db.get_value("Employee", groups[0].employee, "user_id")
+	for group in groups:
+		user = frappe.db.get_value("Employee", group.employee, "user_id")
+		if user and readable_reps(user) is not None:
+			return user
+	return None
 
 
 def main(site: str, runs: int, company: str | None, rebuild: bool, only: str | None):

@@ -58,6 +58,24 @@ def insert_counted(doc):
 	return doc
 
 
+def every_rep_rows_and_their_sums(rollup) -> tuple[dict, dict]:
+	"""A rollup's stored rows over every rep, and the same keys summed from its reps' rows: the two
+	are equal whenever the writes kept the rollup exact."""
+	from sales_process.engine.rollup import EVERY_REP
+	from sales_process.process import rollups
+
+	position = rollup.keys.index(rollup.every_rep_key)
+	every, summed = {}, {}
+	for key, change in rollups.stored(rollup).items():
+		if key[position] == EVERY_REP:
+			every[key] = change.without_zeros()
+		else:
+			total_key = (*key[:position], EVERY_REP, *key[position + 1 :])
+			summed.setdefault(total_key, rollups.Change()).add(change)
+	summed = {key: change.without_zeros() for key, change in summed.items() if not change.is_zero()}
+	return every, summed
+
+
 def test_company() -> str:
 	company = frappe.db.get_value("Company", {}, "name", order_by="creation asc")
 	if not company:

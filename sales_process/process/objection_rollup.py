@@ -23,7 +23,7 @@ from sales_process.engine.objections_report import (
 	deal_objection_facts,
 	objection_contribution,
 )
-from sales_process.engine.rollup import Change
+from sales_process.engine.rollup import EVERY_REP, Change
 from sales_process.process import rollups
 from sales_process.process.report_scope import ReportScope, restrict
 
@@ -39,6 +39,8 @@ OBJECTIONS = rollups.Rollup(
 	fields=("creation", "reference_name", "objection_type", "assigned_to", "stage", *FACT_FIELDS),
 	contribution=objection_contribution,
 	datetime_fields=("creation",),
+	# a year of a large org is 180 k rep rows: a manager reads the rows over every rep
+	every_rep_key="rep",
 )
 
 
@@ -200,7 +202,8 @@ def stamp_stages_when_raised():
 
 
 def month_sums(scope: ReportScope, months: list[date], by: list[str]) -> list[dict]:
-	"""ROLLUP_COUNTS summed per `by` (some of ROLLUP_KEYS) over whole months."""
+	"""ROLLUP_COUNTS summed per `by` (some of ROLLUP_KEYS) over whole months: from the rows over
+	every rep when the reader sees every rep and `by` has no rep, else from the reps' rows."""
 	if not months:
 		return []
 	table = frappe.qb.DocType(ROLLUP)
@@ -210,6 +213,9 @@ def month_sums(scope: ReportScope, months: list[date], by: list[str]) -> list[di
 		.select(*terms, *(Sum(table[name]).as_(name) for name in ROLLUP_COUNTS))
 		.where(table.month.isin(months))
 	)
+	if scope.reps is None:
+		every_rep = table.rep == EVERY_REP
+		query = query.where(every_rep.negate() if "rep" in by else every_rep)
 	query = restrict(query, scope, rep=table.rep)
 	if scope.company:
 		query = query.where((table.company == scope.company) | (table.company == ""))

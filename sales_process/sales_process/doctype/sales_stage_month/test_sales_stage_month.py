@@ -6,7 +6,12 @@ import frappe
 from sales_process.engine.rollup import EVERY_REP, total
 from sales_process.process import outcomes, rollups, stage_log, stage_rollup
 from sales_process.process.stage_rollup import STAGES
-from sales_process.testing import EnrolledCompanyTestCase, make_opportunity, make_user
+from sales_process.testing import (
+	EnrolledCompanyTestCase,
+	every_rep_rows_and_their_sums,
+	make_opportunity,
+	make_user,
+)
 
 REP = "sp-funnel-rollup-rep@example.com"
 OTHER = "sp-funnel-rollup-other@example.com"
@@ -51,17 +56,8 @@ class TestStageRollup(EnrolledCompanyTestCase):
 		return {key: change for key, change in rows.items() if key[2] != EVERY_REP}
 
 	def assert_every_rep_rows_sum_the_reps(self):
-		"""Each every-rep row is the sum of its month, company and stage over the reps' rows."""
-		stored = rollups.stored(STAGES)
-		summed: dict = {}
-		for key, change in stored.items():
-			if key[2] != EVERY_REP:
-				summed.setdefault((key[0], key[1], EVERY_REP, key[3]), rollups.Change()).add(change)
-		every = {key: change for key, change in stored.items() if key[2] == EVERY_REP}
-		self.assertEqual(
-			{key: change.without_zeros() for key, change in every.items()},
-			{key: change.without_zeros() for key, change in summed.items() if not change.is_zero()},
-		)
+		every, summed = every_rep_rows_and_their_sums(STAGES)
+		self.assertEqual(every, summed)
 
 	def test_moves_wins_and_reassignment_keep_the_rollup_exact(self):
 		deal = make_opportunity(self.company, stage="Prospecting", opportunity_owner=REP).name

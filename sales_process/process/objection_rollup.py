@@ -23,7 +23,7 @@ from sales_process.engine.objections_report import (
 	deal_objection_facts,
 	objection_contribution,
 )
-from sales_process.engine.rollup import EVERY_REP, Change
+from sales_process.engine.rollup import Change
 from sales_process.process import rollups
 from sales_process.process.report_scope import ReportScope, restrict
 
@@ -213,9 +213,7 @@ def month_sums(scope: ReportScope, months: list[date], by: list[str]) -> list[di
 		.select(*terms, *(Sum(table[name]).as_(name) for name in ROLLUP_COUNTS))
 		.where(table.month.isin(months))
 	)
-	if scope.reps is None:
-		every_rep = table.rep == EVERY_REP
-		query = query.where(every_rep.negate() if "rep" in by else every_rep)
+	query = query.where(rollups.reader_rows(OBJECTIONS, table, scope.reps, per_rep="rep" in by))
 	query = restrict(query, scope, rep=table.rep)
 	if scope.company:
 		query = query.where((table.company == scope.company) | (table.company == ""))

@@ -26,6 +26,7 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import get_datetime, now_datetime
 
 from sales_process.engine.rollup import (
+	EVERY_REP,
 	Buckets,
 	Change,
 	Contribution,
@@ -121,6 +122,13 @@ def split_period(
 	add (`engine.rollup.period_parts` without subtracting, for readers that only add)."""
 	months, parts = period_parts(start, end, now, subtract=False)
 	return months, [(part_start, part_end) for part_start, part_end, _sign in parts]
+
+
+def reader_rows(rollup: Rollup, table, reps: list[str] | None, per_rep: bool = False):
+	"""Which rows of a rollup kept also over every rep a reader sums: the every-rep rows for a
+	reader who sees every rep (`reps` None) unless the sums are per rep, else the reps' rows."""
+	column = table[rollup.every_rep_key]
+	return column == EVERY_REP if reps is None and not per_rep else column != EVERY_REP
 
 
 def month_sums(rollup: Rollup, months: list[date], by: str, narrow) -> dict[str, Change]:

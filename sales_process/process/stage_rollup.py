@@ -25,7 +25,7 @@ from sales_process.engine.funnel import (
 	log_row_contribution,
 	move_facts,
 )
-from sales_process.engine.rollup import EVERY_REP, Change
+from sales_process.engine.rollup import Change
 from sales_process.process import rollups
 from sales_process.process.report_scope import ReportScope, restrict
 
@@ -210,8 +210,7 @@ def month_rows(scope: ReportScope, months: list[date]) -> dict[str, Change]:
 	every rep, else the rows of the reps they may see."""
 
 	def narrow(query, table):
-		if scope.reps is None:
-			query = query.where(table.rep == EVERY_REP)
+		query = query.where(rollups.reader_rows(STAGES, table, scope.reps))
 		return restrict(query, scope, rep=table.rep, company=table.company)
 
 	return rollups.month_sums(STAGES, months, "stage", narrow)

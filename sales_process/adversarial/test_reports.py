@@ -3,18 +3,26 @@ with forged filters, through the same whitelisted methods the desk calls (issue 
 their own rows, managers their team's … in every report, number card and chart")."""
 
 import json
+from functools import partial
 
 import frappe
 from frappe.desk.query_report import run
 
-from sales_process.process import number_cards
+from sales_process.engine.rollup import EVERY_REP
+from sales_process.process import number_cards, rollups
+from sales_process.process.objection_rollup import OBJECTIONS
+from sales_process.process.stage_rollup import STAGES
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	as_user,
+	client_set_value,
 	make_customer,
 	make_opportunity,
 	make_sales_person,
 	make_user,
+	rest_delete,
+	rest_post,
+	rest_put,
 )
 
 REP = "sp-adv-report-rep@example.com"
@@ -124,3 +132,40 @@ class TestReportsAsARep(EnrolledCompanyTestCase):
 		with as_user(OTHER):
 			theirs = number_cards.compliance_this_month()
 		self.assertIsNotNone(theirs["value"])
+
+	def test_the_every_rep_rows_a_manager_reads_cannot_be_written_by_a_rep(self):
+		"""The rollup rows summed over every rep are what a manager's year reads: a rep cannot add
+		one, change one or delete one through any entry point."""
+		for rollup in (STAGES, OBJECTIONS):
+			every = frappe.get_all(
+				rollup.doctype,
+				filters={"rep": EVERY_REP, "company": self.company},
+				fields=["name", *rollup.counts[:1]],
+				limit=1,
+			)
+			self.assertTrue(every, f"{rollup.doctype} has an every-rep row for the test's company")
+			name, count = every[0].name, rollup.counts[0]
+			before = rollups.stored(rollup)
+			month = str(frappe.utils.get_first_day(frappe.utils.getdate()))
+			forged = {"month": month, "company": self.company, count: 999}
+			attempts = {
+				# "*" names no user: the link check refuses it before the permission check
+				"REST POST as every rep": (
+					frappe.LinkValidationError,
+					partial(rest_post, rollup.doctype, {**forged, "rep": EVERY_REP}),
+				),
+				"REST POST": (
+					frappe.PermissionError,
+					partial(rest_post, rollup.doctype, {**forged, "rep": REP}),
+				),
+				"REST PUT": (frappe.PermissionError, partial(rest_put, rollup.doctype, name, {count: 999})),
+				"set_value": (
+					frappe.PermissionError,
+					partial(client_set_value, rollup.doctype, name, count, 999),
+				),
+				"REST DELETE": (frappe.PermissionError, partial(rest_delete, rollup.doctype, name)),
+			}
+			for entry, (refusal, attempt) in attempts.items():
+				with self.subTest(doctype=rollup.doctype, entry=entry), as_user(REP):
+					self.assertRaises(refusal, attempt)
+			self.assertEqual(rollups.stored(rollup), before)

@@ -31,6 +31,7 @@ doc_events = {
 	"Opportunity": {
 		"validate": "sales_process.events.opportunity.validate",
 		"on_change": "sales_process.events.opportunity.on_change",
+		"after_delete": "sales_process.events.opportunity.after_delete",
 	},
 	"Quotation": {
 		"validate": "sales_process.events.quotation.validate",

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from sales_process.engine.compliance import COUNT_COLUMNS, ROLLUP_KEYS
+from sales_process.engine.deal_history import DEAL_ROLLUP_COUNTS, DEAL_ROLLUP_KEYS
 from sales_process.engine.funnel import STAGE_ROLLUP_COUNTS, STAGE_ROLLUP_KEYS
 from sales_process.engine.objections_report import ROLLUP_COUNTS as OBJECTION_COUNTS
 from sales_process.engine.objections_report import ROLLUP_KEYS as OBJECTION_KEYS
@@ -22,12 +23,18 @@ DOCTYPES = Path(__file__).resolve().parent.parent / "sales_process" / "sales_pro
 		("sales_visit_month", VISIT_KEYS, VISIT_COUNTS),
 		("sales_stage_month", STAGE_ROLLUP_KEYS, STAGE_ROLLUP_COUNTS),
 		("sales_objection_month", OBJECTION_KEYS, OBJECTION_COUNTS),
+		("sales_deal_month", DEAL_ROLLUP_KEYS, DEAL_ROLLUP_COUNTS),
 	],
 )
 def test_rollup_doctype_matches_the_engine(folder, keys, counts):
 	meta = json.loads((DOCTYPES / folder / f"{folder}.json").read_text(encoding="utf-8"))
 	fields = {field["fieldname"]: field for field in meta["fields"]}
 	assert [name for name in keys if name not in fields] == []
-	ints = [field["fieldname"] for field in meta["fields"] if field["fieldtype"] in ("Int", "Currency")]
+	# every number that is not a key (Sales Deal Month's furthest stage is an Int key) is a count
+	ints = [
+		field["fieldname"]
+		for field in meta["fields"]
+		if field["fieldtype"] in ("Int", "Currency") and field["fieldname"] not in keys
+	]
 	assert sorted(ints) == sorted(counts)
 	assert all(fields[name].get("read_only") for name in (*keys, *counts))

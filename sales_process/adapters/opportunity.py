@@ -657,3 +657,50 @@ def open_deal_names(company: str, after: str = "", limit: int = 2000) -> list[st
 		.limit(limit)
 		.run(pluck=True)
 	)
+
+
+def history_values_of(names: list[str]) -> list[frappe._dict]:
+	"""What a deal's history facts (process.deal_rollup) read from the deal itself: creation,
+	company, rep, stage now, the stored outcome moments and the amount in company currency."""
+	deal = frappe.qb.DocType(DOCTYPE)
+	return (
+		frappe.qb.from_(deal)
+		.select(
+			deal.name,
+			deal.creation,
+			deal.company,
+			Coalesce(NullIf(deal.opportunity_owner, ""), deal.owner).as_("rep"),
+			deal.sales_stage,
+			deal.sp_won_on,
+			deal.sp_lost_on,
+			deal.base_opportunity_amount,
+		)
+		.where(deal.name.isin(list(names) or [""]))
+		.run(as_dict=True)
+	)
+
+
+def submitted_quotation_counts(names: list[str]) -> dict[str, int]:
+	"""{deal: how many submitted Quotations were made from it}."""
+	quotation = frappe.qb.DocType("Quotation")
+	rows = (
+		frappe.qb.from_(quotation)
+		.select(quotation.opportunity, Count(quotation.name))
+		.where(quotation.opportunity.isin(list(names) or [""]) & (quotation.docstatus == 1))
+		.groupby(quotation.opportunity)
+		.run()
+	)
+	return {name: int(count) for name, count in rows}
+
+
+def deal_names_after(last: str, limit: int = 2000) -> list[str]:
+	"""A page of every deal, by name (a rebuild)."""
+	deal = frappe.qb.DocType(DOCTYPE)
+	return (
+		frappe.qb.from_(deal)
+		.select(deal.name)
+		.where(deal.name > last)
+		.orderby(deal.name)
+		.limit(limit)
+		.run(pluck=True)
+	)

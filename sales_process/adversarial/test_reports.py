@@ -9,7 +9,8 @@ import frappe
 from frappe.desk.query_report import run
 
 from sales_process.engine.rollup import EVERY_REP
-from sales_process.process import number_cards, rollups
+from sales_process.process import deal_rollup, number_cards, rollups
+from sales_process.process.deal_rollup import DEALS
 from sales_process.process.objection_rollup import OBJECTIONS
 from sales_process.process.stage_rollup import STAGES
 from sales_process.testing import (
@@ -169,3 +170,37 @@ class TestReportsAsARep(EnrolledCompanyTestCase):
 				with self.subTest(doctype=rollup.doctype, entry=entry), as_user(REP):
 					self.assertRaises(refusal, attempt)
 			self.assertEqual(rollups.stored(rollup), before)
+
+	def test_a_rep_cannot_forge_or_read_the_deal_history_behind_target_back_calculation(self):
+		"""A rep's rates come from their deals' facts and the monthly sums: inflating their own
+		visits or wins, or reading another rep's won amounts, is refused at every entry point."""
+		own_deal = make_opportunity(self.company, make_customer(), opportunity_owner=REP).name
+		fact_name = deal_rollup.fact_name(own_deal)
+		facts_before = deal_rollup.stored_facts([own_deal, self.other_deal])
+		self.assertIn(own_deal, facts_before)
+		month_row = frappe.get_all(DEALS.doctype, filters={"rep": REP}, pluck="name", limit=1)[0]
+		sums_before = rollups.stored(DEALS)
+		month = str(frappe.utils.get_first_day(frappe.utils.getdate()))
+		attempts = {
+			"REST POST a fact": partial(
+				rest_post,
+				deal_rollup.FACT,
+				{"reference_doctype": "Opportunity", "reference_name": own_deal, "visits": 99, "rep": REP},
+			),
+			"REST PUT a fact": partial(rest_put, deal_rollup.FACT, fact_name, {"visits": 99}),
+			"set_value a fact": partial(client_set_value, deal_rollup.FACT, fact_name, "won_amount", 1e9),
+			"REST DELETE a fact": partial(rest_delete, deal_rollup.FACT, fact_name),
+			"REST POST a month": partial(
+				rest_post, DEALS.doctype, {"month": month, "company": self.company, "rep": REP, "won": 50}
+			),
+			"REST PUT a month": partial(rest_put, DEALS.doctype, month_row, {"won": 50}),
+			"REST DELETE a month": partial(rest_delete, DEALS.doctype, month_row),
+			"read another rep's facts": partial(
+				frappe.get_list, deal_rollup.FACT, filters={"rep": OTHER}, fields=["won_amount"]
+			),
+		}
+		for entry, attempt in attempts.items():
+			with self.subTest(entry=entry), as_user(REP):
+				self.assertRaises(frappe.PermissionError, attempt)
+		self.assertEqual(deal_rollup.stored_facts([own_deal, self.other_deal]), facts_before)
+		self.assertEqual(rollups.stored(DEALS), sums_before)

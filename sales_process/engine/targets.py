@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
+
+from sales_process.engine.deal_history import CYCLE_DAYS, HISTORY_COUNTS
+from sales_process.engine.rollup import Change
 
 TEAM = "__team__"  # the row of the team's rates in `history_rates`
 WON_STEP = "Won"  # the last step of the funnel in `stage_conversions`
@@ -163,25 +167,37 @@ def stage_conversions(funnel: pd.DataFrame, stages: Sequence[tuple[str, float]])
 	columns = ["rep", "from_stage", "to_stage", "reached", "advanced", "conversion"]
 	if funnel.empty or not stages:
 		return pd.DataFrame(columns=columns)
-	furthest = pd.to_numeric(funnel["furthest"], errors="coerce")
-	won = funnel["won"].astype(bool)
-	deals = pd.to_numeric(funnel["deals"], errors="coerce").fillna(0)
-	names = [name for name, _sequence in stages] + [WON_STEP]
+	furthest = pd.to_numeric(funnel["furthest"], errors="coerce").to_numpy(dtype="float64")
+	won = funnel["won"].astype(bool).to_numpy()
+	deals = pd.to_numeric(funnel["deals"], errors="coerce").fillna(0).to_numpy()
 	sequences = [float(sequence) for _name, sequence in stages]
-	rows = []
-	for rep in sorted(funnel["rep"].unique()):
-		of_rep = funnel["rep"].eq(rep)
-
-		def reaching(position: int, of_rep=of_rep) -> int:
-			if position == len(sequences):
-				return int(deals[of_rep & won].sum())
-			return int(deals[of_rep & (won | furthest.ge(sequences[position]))].sum())
-
-		for position in range(len(sequences)):
-			reached, advanced = reaching(position), reaching(position + 1)
-			conversion = advanced / reached if reached else math.nan
-			rows.append((rep, names[position], names[position + 1], reached, advanced, conversion))
-	return pd.DataFrame(rows, columns=columns)
+	# per funnel row, the deals reaching each position: a stage, then won (NaN ≥ x is False)
+	reaching = {
+		position: deals * (won | (furthest >= sequence)) for position, sequence in enumerate(sequences)
+	}
+	reaching[len(sequences)] = deals * won
+	per_rep = pd.DataFrame(reaching).groupby(funnel["rep"].to_numpy()).sum().sort_index()
+	names = [name for name, _sequence in stages] + [WON_STEP]
+	steps = []
+	for position in range(len(sequences)):
+		reached = per_rep[position].to_numpy().astype(int)
+		advanced = per_rep[position + 1].to_numpy().astype(int)
+		conversion = np.where(reached > 0, advanced / np.maximum(reached, 1), np.nan)
+		steps.append(
+			pd.DataFrame(
+				{
+					"rep": per_rep.index,
+					"position": position,
+					"from_stage": names[position],
+					"to_stage": names[position + 1],
+					"reached": reached,
+					"advanced": advanced,
+					"conversion": conversion,
+				}
+			)
+		)
+	table = pd.concat(steps).sort_values(["rep", "position"], kind="stable")
+	return table[columns].reset_index(drop=True)
 
 
 def weakest_step(conversions: pd.DataFrame, rep: str) -> tuple[str, str, float] | None:
@@ -193,36 +209,21 @@ def weakest_step(conversions: pd.DataFrame, rep: str) -> tuple[str, str, float] 
 	return row["from_stage"], row["to_stage"], float(row["conversion"])
 
 
-HISTORY_COLUMNS = [
-	"rep",
-	"decided",  # deals of the cohort that are won or lost
-	"won",  # of which won
-	"won_amount",  # sum of the won deals' amounts (those with an amount)
-	"won_with_amount",  # won deals with an amount > 0
-	"advances",  # forward stage moves of the decided deals
-	"moves",  # forward stage moves of every deal of the cohort
-	"visits",  # visits on every deal of the cohort
-	"quotations",  # submitted quotations on the decided deals
-]
+# rep, then per rep: decided (won or lost) and won deals of the cohort, the won deals' amounts and
+# how many had one, forward stage moves of the decided deals (advances) and of every deal (moves),
+# visits on every deal, submitted quotations on the decided deals (engine.deal_history)
+HISTORY_COLUMNS = ["rep", *HISTORY_COUNTS]
 
 
-def cycle_days(won_deals: pd.DataFrame) -> pd.DataFrame:
-	"""Days from creation to won for each won deal: `rep`, `created_on`, `won_on` → `rep`, `days`."""
-	created = pd.to_datetime(won_deals["created_on"])
-	won_on = pd.to_datetime(won_deals["won_on"])
-	days = ((won_on - created).dt.total_seconds() / 86400.0).clip(lower=0)
-	return pd.DataFrame({"rep": won_deals["rep"].to_numpy(), "days": days.to_numpy()})
-
-
-def _rates(counts: Mapping[str, float], days: Iterable[float]) -> dict:
+def _rates(counts: Mapping[str, float], cycle: Mapping[str, int]) -> dict:
 	def ratio(numerator: str, denominator: str) -> float:
 		return counts[numerator] / counts[denominator] if counts[denominator] else math.nan
 
-	days = pd.Series(list(days), dtype="float64").dropna()
+	median = CYCLE_DAYS.percentile(cycle, 0.5)
 	return {
 		Rate.WIN_RATE: ratio("won", "decided"),
 		Rate.AVG_WON_AMOUNT: ratio("won_amount", "won_with_amount"),
-		Rate.CYCLE_DAYS: float(days.median()) if len(days) else math.nan,
+		Rate.CYCLE_DAYS: math.nan if median is None else float(median),
 		Rate.ADVANCES_PER_DEAL: ratio("advances", "decided"),
 		Rate.VISITS_PER_ADVANCE: ratio("visits", "moves"),
 		Rate.QUOTATIONS_PER_WON: ratio("quotations", "won"),
@@ -231,14 +232,16 @@ def _rates(counts: Mapping[str, float], days: Iterable[float]) -> dict:
 
 def history_rates(
 	history: pd.DataFrame,
-	cycles: pd.DataFrame,
+	cycles: Mapping[str, Mapping[str, int]],
 	reps: Sequence[str] | None = None,
 	min_decided: int = MIN_DECIDED_DEALS,
 ) -> pd.DataFrame:
 	"""Each rep's rates from their history, and the team's (rep `TEAM`).
 
-	`history` has the `HISTORY_COLUMNS` (one or more rows per rep, summed); `cycles` has `rep`
-	and `days` per won deal (see `cycle_days`); `reps` adds reps without any history. A rep
+	`history` has the `HISTORY_COLUMNS` (one or more rows per rep, summed); `cycles` has per rep
+	their won deals' days from creation to won in `engine.deal_history.CYCLE_DAYS` buckets, whose
+	median is the cycle time (at most one bucket step above the exact one); `reps` adds reps
+	without any history. A rep
 	with no won deal or fewer than `min_decided` decided deals takes all of the team's rates
 	(`team_rates`); any other rep takes the team's value only for a rate their history
 	cannot give (no stage move, no won amount), listed in `borrowed`.
@@ -249,13 +252,15 @@ def history_rates(
 	per_rep = frame.groupby("rep")[counts_columns].sum()
 	all_reps = sorted(set(per_rep.index) | set(reps or ()))
 	per_rep = per_rep.reindex(all_reps, fill_value=0)
-	days = cycles.reindex(columns=["rep", "days"])
+	team_cycle = Change()
+	for buckets in cycles.values():
+		team_cycle.add(Change(dict(buckets)))
 
-	team = _rates(per_rep.sum().to_dict(), days["days"])
+	team = _rates(per_rep.sum().to_dict(), team_cycle.counts)
 	rows = [{"rep": TEAM, **per_rep.sum().to_dict(), **team, "team_rates": False, "borrowed": ()}]
 	for rep in all_reps:
 		counts = per_rep.loc[rep].to_dict()
-		own = _rates(counts, days.loc[days["rep"].eq(rep), "days"])
+		own = _rates(counts, cycles.get(rep) or {})
 		thin = counts["won"] < 1 or counts["decided"] < min_decided
 		if thin:
 			rates, borrowed = dict(team), ()

@@ -12,6 +12,7 @@ from sales_process.engine.alerts import Acted
 from sales_process.process import (
 	alert_jobs,
 	alerts,
+	deal_rollup,
 	deals,
 	gates,
 	leads,
@@ -83,6 +84,8 @@ def on_change(doc, method=None):
 	if before is None and not doc.flags.in_insert:
 		before = doc  # a `db_set` from another document: nothing but the status moved
 	if not deals.opportunity_under_control(doc, before):
+		# its history still counts in Target Back-calculation
+		deal_rollup.refresh([doc.name])
 		return
 	source = frappe.flags.get(selling.MOVE_SOURCE_FLAG) or "Opportunity"
 	logged = None
@@ -118,6 +121,13 @@ def on_change(doc, method=None):
 		stage_rollup.follow_deal(deal.doctype, deal.name, company=doc.get("company"))
 	if before is not None and before is not doc and opportunity.value_changed(doc, before):
 		objection_rollup.restamp_deal(deal.name)
+	# stage, status, rep, company, amount or outcome may have changed: the facts are read again
+	deal_rollup.refresh([doc.name])
+
+
+def after_delete(doc, method=None):
+	"""A deleted deal leaves the history."""
+	deal_rollup.refresh([doc.name])
 	win_scores.score_on_change(doc)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from sales_process.adapters import opportunity
 from sales_process.engine.rules import EvidenceKind
-from sales_process.process import rule_book, selling
+from sales_process.process import deal_rollup, rule_book, selling
 from sales_process.process.purchase_history import match_quotation
 
 
@@ -36,6 +37,8 @@ def before_submit(doc, method=None):
 
 def on_submit(doc, method=None):
 	selling.log_opportunity_move(doc)
+	# submitted quotations per won deal (Target Back-calculation's history)
+	deal_rollup.refresh(opportunity.of_quotation(doc))
 
 
 def before_cancel(doc, method=None):
@@ -45,6 +48,7 @@ def before_cancel(doc, method=None):
 def on_cancel(doc, method=None):
 	selling.log_opportunity_move(doc)
 	selling.release_document_checkpoints(doc)
+	deal_rollup.refresh(opportunity.of_quotation(doc))
 
 
 def on_trash(doc, method=None):

@@ -16,7 +16,7 @@ from datetime import datetime
 from frappe.utils import now_datetime
 
 from sales_process.adapters import opportunity
-from sales_process.process import stage_rollup
+from sales_process.process import deal_rollup, stage_rollup
 
 WON_STATUS = "Converted"
 
@@ -69,11 +69,13 @@ def order_cancelled(deal_name: str):
 def mark_won(deal_name: str, at: datetime):
 	opportunity.set_outcome(deal_name, won_on=at, lost_on=None)
 	stage_rollup.follow_deal(opportunity.DOCTYPE, deal_name, deal_won=1)
+	deal_rollup.refresh([deal_name])
 
 
 def mark_open(deal_name: str):
 	opportunity.set_outcome(deal_name, won_on=None)
 	stage_rollup.follow_deal(opportunity.DOCTYPE, deal_name, deal_won=0)
+	deal_rollup.refresh([deal_name])
 
 
 def backfill():

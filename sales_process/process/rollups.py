@@ -251,13 +251,20 @@ def write_fields(doctype: str, fields: tuple[str, ...], rows: list[tuple], chunk
 
 def every_rollup() -> list[Rollup]:
 	"""The rollups the reports read (imported here: their modules import this one)."""
-	from sales_process.process import compliance_rollup, objection_rollup, stage_rollup, visit_rollup
+	from sales_process.process import (
+		compliance_rollup,
+		deal_rollup,
+		objection_rollup,
+		stage_rollup,
+		visit_rollup,
+	)
 
 	return [
 		compliance_rollup.COMPLIANCE,
 		visit_rollup.VISITS,
 		stage_rollup.STAGES,
 		objection_rollup.OBJECTIONS,
+		deal_rollup.DEALS,
 	]
 
 
@@ -270,13 +277,14 @@ def recount_after_bulk_load(commit=None) -> dict[str, int]:
 	"""Rows written without their controllers (the demo's benchmark volumes, an import by SQL): the
 	deals' outcomes and the Stage Log's facts are stamped first, then every rollup is rebuilt.
 	`commit` is called between batches when given (`bench execute` passes none: one transaction)."""
-	from sales_process.process import objection_rollup, outcomes, stage_rollup
+	from sales_process.process import deal_rollup, objection_rollup, outcomes, stage_rollup
 
 	outcomes.backfill()
 	stage_rollup.restamp_all(commit)
 	objection_rollup.stamp_stages_when_raised()
 	objection_rollup.restamp_all(commit)
-	restamped = (stage_rollup.STAGES, objection_rollup.OBJECTIONS)
+	deal_rollup.rebuild(commit)
+	restamped = (stage_rollup.STAGES, objection_rollup.OBJECTIONS, deal_rollup.DEALS)
 	return {rollup.doctype: rebuild(rollup) for rollup in every_rollup() if rollup not in restamped}
 
 

@@ -9,7 +9,7 @@ from frappe.utils import now_datetime
 from sales_process.engine.funnel import move_facts
 from sales_process.engine.stages import Position, has_moved, seconds_between
 from sales_process.engine.visits_report import is_advance
-from sales_process.process import objection_rollup, outcomes, stage_rollup, visits
+from sales_process.process import deal_rollup, objection_rollup, outcomes, stage_rollup, visits
 from sales_process.process.rule_book import stage_order
 
 __all__ = ["LOG", "Position", "deal_history", "log_position"]
@@ -112,6 +112,8 @@ def log_position(
 		# open, lost or won: what the deal's objections put at stake changes with it
 		objection_rollup.restamp_deal(reference_name)
 	mark_visits_if_progress(row)
+	# its furthest stage, forward moves and outcome (Target Back-calculation's history)
+	deal_rollup.refresh([reference_name], reference_doctype)
 	return row
 
 

@@ -2,7 +2,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from sales_process.process import objections, visit_rollup
+from sales_process.process import deal_rollup, objections, visit_rollup
 from sales_process.process.guards import changed_fields, require_write_on_deal
 
 # Stamped by the server at check-in, check-out and photo time; never edited by hand.
@@ -113,6 +113,7 @@ class SalesVisitLog(Document):
 
 	def on_update(self):
 		visit_rollup.visit_written(self)
+		deal_rollup.visit_changed(self)
 		if not self.has_value_changed("summary"):
 			return
 		suggestion = objections.suggest(self.summary)
@@ -129,6 +130,7 @@ class SalesVisitLog(Document):
 				title=_("Evidence Is Immutable"),
 			)
 		visit_rollup.visit_deleted(self)
+		deal_rollup.visit_changed(self, deleted=True)
 
 
 # Visit Effectiveness reads whole months from its rollup (Sales Visit Month); the visits themselves

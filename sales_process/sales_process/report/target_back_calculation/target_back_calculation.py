@@ -4,33 +4,42 @@ how well their open pipeline covers what is left.
 
 The maths is engine.targets; this module reads what it needs with `frappe.qb` (aggregated in
 the database per rep) within the reader's scope (a rep their own row, a manager their team's,
-Sales Manager everyone's) and formats it.
+Sales Manager everyone's) and formats it. The history comes from the deals' facts summed per
+month (`process.deal_rollup`): a large org's year of deals, stage moves and visits is never
+read row by row.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import frappe
 import pandas as pd
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Coalesce, Count, Max, Min, NullIf, Sum
-from frappe.utils import add_months, cint, flt, fmt_money, get_first_day, get_last_day, getdate, today
+from frappe.query_builder.functions import Coalesce, Count, NullIf, Sum
+from frappe.utils import (
+	add_months,
+	cint,
+	flt,
+	fmt_money,
+	get_first_day,
+	get_last_day,
+	getdate,
+	now_datetime,
+	today,
+)
 from frappe.utils.data import escape_html
 
+from sales_process.adapters import opportunity
 from sales_process.engine import targets as engine
+from sales_process.engine.deal_history import History, history_of
 from sales_process.engine.targets import Rate, Status
-from sales_process.process import win_scores
+from sales_process.process import deal_rollup, win_scores
 from sales_process.process.report_scope import report_scope, restrict
 
-DEAL = "Opportunity"
-STAGE_LOG = "Sales Stage Log"
-VISIT = "Sales Visit Log"
-WON_STATUS = "Converted"  # ERPNext sets it when a Sales Order made from the deal's Quotation is submitted
-DECIDED_STATUSES = (WON_STATUS, "Lost", "Closed")
-VISITED_STATUSES = ("Checked In", "Checked Out")
+DEAL = opportunity.DOCTYPE
 DEFAULT_HISTORY_MONTHS = 12
 MAX_HISTORY_MONTHS = 60
 
@@ -54,8 +63,6 @@ def execute(filters=None):
 	stages = reader.stages()
 
 	history = reader.history()
-	cycles = engine.cycle_days(reader.won_deals_of_history())
-	funnel = reader.funnel()
 	won = reader.won_in_period()
 	model = win_scores.active_model(company)
 	open_deals = reader.open_deals(use_model=model is not None)
@@ -63,7 +70,7 @@ def execute(filters=None):
 	rep_targets, distributions = reader.sales_person_targets()
 
 	roster = reader.roster(
-		set(history["rep"]) | set(won) | set(open_deals["rep"]) | set(pace) | set(rep_targets)
+		set(history.counts["rep"]) | set(won) | set(open_deals["rep"]) | set(pace) | set(rep_targets)
 	)
 	if not roster:
 		return _nothing(
@@ -85,7 +92,7 @@ def execute(filters=None):
 				).format(frappe.format(scope.from_date, "Date"), frappe.format(scope.to_date, "Date"))
 			)
 
-	rates = engine.history_rates(history, cycles, reps=roster)
+	rates = engine.history_rates(history.counts, history.cycles, reps=roster)
 	pipeline = engine.weighted_pipeline(open_deals, {name: probability for name, _seq, probability in stages})
 	plan = pd.DataFrame(
 		[
@@ -97,7 +104,7 @@ def execute(filters=None):
 	table = engine.back_calculation(plan, rates, scope.from_date, scope.to_date, today_date)
 	# stages outside the process order (no sequence) are no step of the funnel
 	ordered_stages = [(name, sequence) for name, sequence, _p in stages if sequence > 0]
-	conversions = engine.stage_conversions(funnel, ordered_stages)
+	conversions = engine.stage_conversions(history.funnel, ordered_stages)
 	summary = engine.team_summary(table, total_target, scope.from_date, scope.to_date, today_date)
 	currency = frappe.get_cached_value("Company", company, "default_currency")
 
@@ -185,13 +192,6 @@ class Reader:
 			customer_group=self.deal.customer_group,
 		)
 
-	def in_history(self):
-		"""The cohort: opportunities created in the look-back window before the period."""
-		return (self.deal.creation >= self.history_start) & (self.deal.creation < self.scope.start)
-
-	def decided(self):
-		return self.deal.status.isin(DECIDED_STATUSES)
-
 	def stages(self) -> list[tuple[str, float, float]]:
 		"""(name, sp_sequence, sp_probability) of the stages in the process order."""
 		stage = frappe.qb.DocType("Sales Stage")
@@ -204,158 +204,22 @@ class Reader:
 		)
 		return [(name, flt(sequence), flt(probability)) for name, sequence, probability in rows]
 
-	def history(self) -> pd.DataFrame:
-		"""Per rep: the cohort's decided and won deals and amounts, forward stage moves, visits
-		and submitted quotations (see engine.targets.HISTORY_COLUMNS)."""
-		deal = self.deal
-		won = deal.status == WON_STATUS
-		won_with_amount = won & (deal.base_opportunity_amount > 0)
-		outcomes = self._per_rep(
-			self.deals()
-			.select(
-				self.rep.as_("rep"),
-				Count(deal.name).as_("decided"),
-				Sum(Case().when(won, 1).else_(0)).as_("won"),
-				Sum(Case().when(won_with_amount, deal.base_opportunity_amount).else_(0)).as_("won_amount"),
-				Sum(Case().when(won_with_amount, 1).else_(0)).as_("won_with_amount"),
-			)
-			.where(self.in_history() & self.decided())
+	def history(self) -> History:
+		"""Per rep: the cohort's decided and won deals and amounts, forward stage moves, visits,
+		submitted quotations, the funnel of the decided deals and the won deals' cycle days."""
+		sums = deal_rollup.history_sums(
+			self.scope, datetime.combine(self.history_start, time.min), self.scope.start, now_datetime()
 		)
-
-		log = frappe.qb.DocType(STAGE_LOG)
-		from_stage = frappe.qb.DocType("Sales Stage").as_("from_stage_row")
-		to_stage = frappe.qb.DocType("Sales Stage").as_("to_stage_row")
-		moves = self._per_rep(
-			self.deals()
-			.join(log)
-			.on((log.reference_doctype == DEAL) & (log.reference_name == deal.name))
-			.join(from_stage)
-			.on(from_stage.name == log.from_stage)
-			.join(to_stage)
-			.on(to_stage.name == log.to_stage)
-			.select(
-				self.rep.as_("rep"),
-				Count(log.name).as_("moves"),
-				Sum(Case().when(self.decided(), 1).else_(0)).as_("advances"),
-			)
-			.where(self.in_history())
-			.where(from_stage.sp_sequence > 0)
-			.where(to_stage.sp_sequence > from_stage.sp_sequence)
-		)
-
-		visit = frappe.qb.DocType(VISIT)
-		visits = self._per_rep(
-			self.deals()
-			.join(visit)
-			.on((visit.reference_doctype == DEAL) & (visit.reference_name == deal.name))
-			.select(self.rep.as_("rep"), Count(visit.name).as_("visits"))
-			.where(self.in_history())
-			.where(visit.status.isin(VISITED_STATUSES))
-		)
-
-		quotation = frappe.qb.DocType("Quotation")
-		quotations = self._per_rep(
-			self.deals()
-			.join(quotation)
-			.on(quotation.opportunity == deal.name)
-			.select(self.rep.as_("rep"), Count(quotation.name).as_("quotations"))
-			.where(self.in_history() & self.decided())
-			.where(quotation.docstatus == 1)
-			# quotations of the cohort are dated after its start: lets the index on the date narrow the read
-			.where(quotation.transaction_date >= self.history_start)
-		)
-
-		frame = outcomes
-		for part in (moves, visits, quotations):
-			frame = frame.merge(part, on="rep", how="outer")
-		return frame.reindex(columns=engine.HISTORY_COLUMNS).fillna(
-			{column: 0 for column in engine.HISTORY_COLUMNS[1:]}
-		)
-
-	def _per_rep(self, query) -> pd.DataFrame:
-		rows = query.groupby(self.rep).run(as_dict=True)
-		return frame_of(rows, list(rows[0]) if rows else ["rep"])
-
-	def won_on(self):
-		"""When the deal was won: its first move to Converted in the Sales Stage Log, else (a deal
-		converted before the app logged moves) its last change."""
-		log = frappe.qb.DocType(STAGE_LOG)
-		first_conversion = (
-			frappe.qb.from_(log)
-			.select(Min(log.changed_on))
-			.where(
-				(log.reference_doctype == DEAL)
-				& (log.reference_name == self.deal.name)
-				& (log.to_status == WON_STATUS)
-			)
-		)
-		return Coalesce(first_conversion, self.deal.modified)
-
-	def won_deals_of_history(self) -> pd.DataFrame:
-		"""One row per won deal of the cohort: rep, created_on, won_on (for the cycle time)."""
-		rows = (
-			self.deals()
-			.select(self.rep.as_("rep"), self.deal.creation.as_("created_on"), self.won_on().as_("won_on"))
-			.where(self.in_history() & (self.deal.status == WON_STATUS))
-			.run(as_dict=True)
-		)
-		return frame_of(rows, ["rep", "created_on", "won_on"])
-
-	def funnel(self) -> pd.DataFrame:
-		"""Decided deals of the cohort counted by rep, furthest stage reached and outcome."""
-		log = frappe.qb.DocType(STAGE_LOG)
-		stage = frappe.qb.DocType("Sales Stage")
-		current = frappe.qb.DocType("Sales Stage").as_("current_stage")
-		furthest_logged = (
-			frappe.qb.from_(log)
-			.join(stage)
-			.on(stage.name == log.to_stage)
-			.select(Max(stage.sp_sequence))
-			.where((log.reference_doctype == DEAL) & (log.reference_name == self.deal.name))
-		)
-		per_deal = (
-			self.deals()
-			.left_join(current)
-			.on(current.name == self.deal.sales_stage)
-			.select(
-				self.rep.as_("rep"),
-				furthest_logged.as_("logged"),
-				current.sp_sequence.as_("current"),
-				Case().when(self.deal.status == WON_STATUS, 1).else_(0).as_("won"),
-			)
-			.where(self.in_history() & self.decided())
-		)
-		rows = (
-			frappe.qb.from_(per_deal)
-			.select(per_deal.rep, per_deal.logged, per_deal.current, per_deal.won, Count("*").as_("deals"))
-			.groupby(per_deal.rep, per_deal.logged, per_deal.current, per_deal.won)
-			.run(as_dict=True)
-		)
-		frame = frame_of(rows, ["rep", "logged", "current", "won", "deals"])
-		ordered = frame[["logged", "current"]].apply(pd.to_numeric, errors="coerce")
-		# a stage outside the process order (sequence 0 or none) is no step of the funnel
-		frame["furthest"] = ordered.where(ordered > 0).max(axis=1)
-		frame["won"] = frame["won"].astype(bool)
-		return frame[["rep", "furthest", "won", "deals"]]
+		return history_of(sums)
 
 	def won_in_period(self) -> dict[str, float]:
-		"""Amount won per rep from the period's start to today."""
-		per_deal = (
-			self.deals()
-			.select(
-				self.rep.as_("rep"),
-				self.deal.base_opportunity_amount.as_("amount"),
-				self.won_on().as_("won_on"),
-			)
-			.where(self.deal.status == WON_STATUS)
-			# a deal won in the period changed since its start: lets the index on modified narrow the read
-			.where(self.deal.modified >= self.scope.start)
-		)
+		"""Amount won per rep from the period's start to today (won: `sp_won_on`, process.outcomes)."""
+		deal = self.deal
 		rows = (
-			frappe.qb.from_(per_deal)
-			.select(per_deal.rep, Sum(per_deal.amount).as_("won"))
-			.where((per_deal.won_on >= self.scope.start) & (per_deal.won_on < self.scope.end))
-			.groupby(per_deal.rep)
+			self.deals()
+			.select(self.rep, Sum(deal.base_opportunity_amount))
+			.where((deal.sp_won_on >= self.scope.start) & (deal.sp_won_on < self.scope.end))
+			.groupby(self.rep)
 			.run()
 		)
 		return {rep: flt(amount) for rep, amount in rows}
@@ -378,7 +242,7 @@ class Reader:
 				probability.as_("probability"),
 				Sum(deal.base_opportunity_amount).as_("amount"),
 			)
-			.where(deal.status.notin(DECIDED_STATUSES))
+			.where(opportunity.open_deal_condition(deal))
 			.groupby(self.rep, stage, probability)
 			.run(as_dict=True)
 		)
@@ -798,7 +662,7 @@ def explain(
 	)
 	lines.append(
 		_(
-			"History: each rep's opportunities created from {0} to {1} ({2} months before the period). Won = status Converted (set when a Sales Order from the deal's Quotation is submitted), won on its first move to Converted in the Sales Stage Log. Win rate = won ÷ decided (won or lost) deals; average won amount over won deals with an amount; cycle = median days from creation to won."
+			"History: each rep's opportunities created from {0} to {1} ({2} months before the period). Won = a Sales Order of the deal was submitted (Won On); lost = marked Lost or Closed (Lost On). Win rate = won ÷ decided (won or lost) deals; average won amount over won deals with an amount; cycle = median days from creation to won, counted to the day for two weeks, then within 2, 7 and 28 days."
 		).format(day(history_start), day(scope.from_date - timedelta(days=1)), history_months)
 	)
 	lines.append(

@@ -33,6 +33,7 @@ from frappe import _
 from frappe.desk.query_report import run
 from frappe.utils import add_days, add_months, getdate, today
 
+from sales_process.process import deal_rollup, outcomes
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
 	as_user,
@@ -123,12 +124,17 @@ class TestTargetBackCalculation(EnrolledCompanyTestCase):
 			cls.visit(REP_B, b_won)
 		cls.deal(REP_B, now, "Open", "Negotiation/Review", 200_000)
 		cls.deal(REP_B, now, "Open", UNWEIGHTED_STAGE, 10_000, probability=50)
+		# the fixture wrote creation, status and amounts past the controllers: count the deals again
+		deal_rollup.refresh(cls.made)
 
 	# building the history
+
+	made: list[str] = []
 
 	@classmethod
 	def deal(cls, owner, created, status, stage, amount=0.0, probability=None):
 		name = make_opportunity(cls.company, opportunity_owner=owner).name
+		cls.made.append(name)
 		values = {
 			"creation": created,
 			"status": status,
@@ -138,6 +144,8 @@ class TestTargetBackCalculation(EnrolledCompanyTestCase):
 		}
 		if probability is not None:
 			values["probability"] = probability
+		if status == "Lost":  # as process.outcomes stores it when the status moves
+			values["sp_lost_on"] = created + timedelta(days=5)
 		frappe.db.set_value("Opportunity", name, values, update_modified=False)
 		return name
 
@@ -161,6 +169,7 @@ class TestTargetBackCalculation(EnrolledCompanyTestCase):
 	@classmethod
 	def win(cls, deal, stage, when):
 		cls.move(deal, stage, stage, when, "Quotation", "Converted")
+		outcomes.mark_won(deal, when)
 
 	@classmethod
 	def visit(cls, rep, deal, status="Checked Out"):

@@ -1,0 +1,183 @@
+"""A rep's deal history for Target Back-calculation, kept per month of creation (DESIGN.md §3).
+
+Target Back-calculation reads a rep's rates from the cohort of deals they opened in the months
+before the period: win rate, average won amount, cycle time, stage advances, visits per advance,
+quotations per won deal and the stage-to-stage funnel. Reading them from the deals, their 900 k
+stage moves, 1.6 M visits and their quotations took a large org's month 51 s. So each deal keeps
+one row of facts (`deal_fact`: its outcome, furthest stage, forward moves, visits and submitted
+quotations, worked out again whenever one of them changes), and `Sales Deal Month` sums what the
+facts add (`deal_contribution`) per month of creation, company, rep and furthest stage.
+
+The cycle time is a median, so won deals also count their days from creation to won in
+`CYCLE_DAYS` buckets, on one row per month and rep whose furthest is `CYCLE_ROW`: a reader of
+the counts selects the ten count columns of the other rows, a reader of the cycle the buckets.
+
+Pure functions; `process.deal_rollup` reads the documents and writes the rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from sales_process.engine.rollup import Buckets, Change, Contribution, month_of
+
+# days from creation to won: to the day for two weeks, then every 2 days to 8 weeks, every week
+# to 24 weeks, every 4 weeks to two years; a median read from them is at most one step above
+CYCLE_DAYS = Buckets("days_", ((14, 1), (56, 2), (168, 7), (728, 28)))
+CYCLE_ROW = -1  # the furthest key of the rows that hold the won deals' cycle buckets
+
+DEAL_ROLLUP_KEYS = ("month", "company", "rep", "furthest")
+FACT_COUNTS = (
+	"deals",  # deals of the cohort
+	"decided",  # of which won or lost
+	"won",
+	"won_amount",  # amounts of the won deals with an amount (company currency)
+	"won_with_amount",
+	"moves",  # forward stage moves of every deal
+	"advances",  # forward stage moves of the decided deals
+	"visits",  # visits made (checked in) on every deal
+	"quotations",  # submitted quotations of the decided deals
+)
+DEAL_ROLLUP_COUNTS = (*FACT_COUNTS, *CYCLE_DAYS.columns)
+# what `engine.targets.history_rates` reads per rep (every fact count but the deals)
+HISTORY_COUNTS = FACT_COUNTS[1:]
+
+# what a deal's fact row holds besides its reference
+FACT_FIELDS = (
+	"created_on",
+	"company",
+	"rep",
+	"won_on",
+	"lost_on",
+	"won_amount",
+	"furthest",
+	"moves",
+	"visits",
+	"quotations",
+)
+
+
+@dataclass(frozen=True)
+class Move:
+	from_stage: str | None
+	to_stage: str | None
+
+
+def furthest_and_moves(moves: Iterable[Move], current_stage: str | None, sequence: Mapping[str, float]):
+	"""The highest order (Sales Stage sp_sequence) of a stage the deal was in — logged or its
+	current one; 0 when none is in the process order — and its forward moves: from a stage in
+	the order to one with a higher order."""
+	furthest = float(sequence.get(current_stage) or 0) if current_stage else 0.0
+	forward = 0
+	for move in moves:
+		to_order = float(sequence.get(move.to_stage) or 0) if move.to_stage else 0.0
+		from_order = float(sequence.get(move.from_stage) or 0) if move.from_stage else 0.0
+		furthest = max(furthest, to_order)
+		if from_order > 0 and to_order > from_order:
+			forward += 1
+	return max(int(furthest), 0), forward
+
+
+def deal_fact(
+	created_on: datetime,
+	company: str | None,
+	rep: str | None,
+	won_on: datetime | None,
+	lost_on: datetime | None,
+	amount: float,
+	furthest: int,
+	moves: int,
+	visits: int,
+	quotations: int,
+) -> dict:
+	"""One deal's facts as its row stores them (`FACT_FIELDS`). Won is the stored outcome (a Sales
+	Order submitted: `process.outcomes`); lost only when not won."""
+	won = won_on is not None
+	return {
+		"created_on": created_on,
+		"company": company or None,
+		"rep": rep or None,
+		"won_on": won_on,
+		"lost_on": None if won else lost_on,
+		"won_amount": float(amount or 0) if won and float(amount or 0) > 0 else 0.0,
+		"furthest": int(furthest or 0),
+		"moves": int(moves or 0),
+		"visits": int(visits or 0),
+		"quotations": int(quotations or 0),
+	}
+
+
+def cycle_days_of(created_on: datetime, won_on: datetime) -> float:
+	return max((won_on - created_on).total_seconds() / 86400.0, 0.0)
+
+
+def deal_contribution(fact: Mapping) -> list[Contribution]:
+	"""What one deal's facts add to `Sales Deal Month`: its counts on the row of its month of
+	creation, company, rep and furthest stage; a won deal also its cycle on the `CYCLE_ROW` row."""
+	month = month_of(fact.get("created_on"))
+	if month is None:
+		return []
+	won = fact.get("won_on") is not None
+	decided = won or fact.get("lost_on") is not None
+	amount = float(fact.get("won_amount") or 0)
+	moves = int(fact.get("moves") or 0)
+	counts = {
+		"deals": 1,
+		"decided": int(decided),
+		"won": int(won),
+		"won_amount": amount if won and amount > 0 else 0,
+		"won_with_amount": int(won and amount > 0),
+		"moves": moves,
+		"advances": moves if decided else 0,
+		"visits": int(fact.get("visits") or 0),
+		"quotations": int(fact.get("quotations") or 0) if decided else 0,
+	}
+	company, rep = fact.get("company") or "", fact.get("rep") or ""
+	items = [Contribution((month, company, rep, int(fact.get("furthest") or 0)), counts)]
+	if won:
+		days = cycle_days_of(fact["created_on"], fact["won_on"])
+		items.append(Contribution((month, company, rep, CYCLE_ROW), CYCLE_DAYS.count_of(days)))
+	return items
+
+
+@dataclass(frozen=True)
+class History:
+	"""The cohort's sums as `engine.targets` reads them."""
+
+	counts: pd.DataFrame  # rep and the `HISTORY_COUNTS`, one row per rep
+	funnel: pd.DataFrame  # rep, furthest (NaN outside the order), won, deals: decided deals
+	cycles: dict[str, dict[str, int]]  # rep: won deals' cycle buckets
+
+
+def history_of(sums: Mapping[tuple[str, int], Change | Mapping]) -> History:
+	"""`sums` per (rep, furthest) — rollup rows or fact rows summed — as the report's history."""
+	totals: dict[str, dict[str, float]] = {}
+	funnel_rows, cycles = [], {}
+	for (rep, furthest), change in sums.items():
+		counts = change.counts if isinstance(change, Change) else change
+		if int(furthest) == CYCLE_ROW:
+			buckets = {column: int(counts.get(column) or 0) for column in CYCLE_DAYS.columns}
+			cycles.setdefault(rep, Change()).add(Change(buckets))
+			continue
+		rep_totals = totals.setdefault(rep, dict.fromkeys(HISTORY_COUNTS, 0.0))
+		for column in HISTORY_COUNTS:
+			rep_totals[column] += float(counts.get(column) or 0)
+		decided, won = int(counts.get("decided") or 0), int(counts.get("won") or 0)
+		order = float(furthest) if int(furthest) > 0 else math.nan
+		if won:
+			funnel_rows.append((rep, order, True, won))
+		if decided - won:
+			funnel_rows.append((rep, order, False, decided - won))
+	frame = pd.DataFrame(
+		[(rep, *values.values()) for rep, values in sorted(totals.items())], columns=["rep", *HISTORY_COUNTS]
+	)
+	return History(
+		counts=frame,
+		funnel=pd.DataFrame(funnel_rows, columns=["rep", "furthest", "won", "deals"]),
+		cycles={rep: change.counts for rep, change in cycles.items()},
+	)

@@ -1,0 +1,328 @@
+"""Each deal's history facts and their monthly sums, for Target Back-calculation at scale.
+
+A deal's row in `Sales Deal Fact` holds what the report reads of it (`engine.deal_history`):
+creation, company, rep, outcome, won amount, furthest stage, forward stage moves, visits made and
+submitted quotations. `refresh(names)` works the facts out again from the deal, its Stage Log,
+visits and quotations, and moves `Sales Deal Month` by what changed in the same transaction; it
+is idempotent, so every writer that may change a fact calls it — a save of the deal (stage,
+status, rep, company, amount), a logged move, a won or reopened deal, a visit checked in, a
+quotation submitted or cancelled, a deal deleted. A change of the stage order changes every
+deal's furthest stage and forward moves: `rebuild` counts everything again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+import frappe
+from frappe.query_builder import Case, CustomFunction
+from frappe.query_builder.functions import Count, Sum
+from frappe.utils import get_datetime, now_datetime
+from pypika.terms import LiteralValue
+
+from sales_process.adapters import opportunity
+from sales_process.engine.deal_history import (
+	CYCLE_DAYS,
+	CYCLE_ROW,
+	DEAL_ROLLUP_COUNTS,
+	DEAL_ROLLUP_KEYS,
+	FACT_COUNTS,
+	FACT_FIELDS,
+	Move,
+	deal_contribution,
+	deal_fact,
+	furthest_and_moves,
+)
+from sales_process.engine.rollup import Change, period_parts
+from sales_process.process import rollups
+from sales_process.process.report_scope import ReportScope, restrict
+
+FACT = "Sales Deal Fact"
+ROLLUP = "Sales Deal Month"
+LOG = "Sales Stage Log"
+VISIT = "Sales Visit Log"
+VISITED_STATUSES = ("Checked In", "Checked Out")
+BATCH = 2_000
+
+DEALS = rollups.Rollup(
+	doctype=ROLLUP,
+	keys=DEAL_ROLLUP_KEYS,
+	counts=DEAL_ROLLUP_COUNTS,
+	source=FACT,
+	fields=FACT_FIELDS,
+	contribution=deal_contribution,
+	datetime_fields=("created_on", "won_on", "lost_on"),
+)
+
+TimestampDiff = CustomFunction("TIMESTAMPDIFF", ["unit", "start", "end"])
+
+
+# keeping
+
+
+def refresh(names: Iterable[str], reference_doctype: str = opportunity.DOCTYPE) -> int:
+	"""Work these deals' facts out again; the summary rows move by what changed. Returns the
+	number of deals whose facts changed."""
+	if reference_doctype != opportunity.DOCTYPE:
+		return 0
+	names = sorted({name for name in names if name})
+	if not names:
+		return 0
+	now = facts_of(names)
+	before = stored_facts(names)
+	changed = [name for name in names if _comparable(now.get(name)) != _comparable(before.get(name))]
+	if not changed:
+		return 0
+	rollups.apply(
+		DEALS,
+		[before[name] for name in changed if name in before],
+		[now[name] for name in changed if name in now],
+	)
+	gone = [name for name in changed if name not in now]
+	if gone:
+		fact = frappe.qb.DocType(FACT)
+		frappe.qb.from_(fact).delete().where(fact.name.isin([fact_name(name) for name in gone])).run()
+	for name in changed:
+		if name in now:
+			_upsert_fact(name, now[name])
+	return len(changed)
+
+
+def visit_changed(visit, deleted: bool = False):
+	"""A visit counts on its deal once checked in: refresh the deals it left or joined."""
+
+	def counted(doc):
+		if doc is None or doc.get("reference_doctype") != opportunity.DOCTYPE:
+			return None
+		return doc.get("reference_name") if doc.get("status") in VISITED_STATUSES else None
+
+	if deleted:
+		was, now = counted(visit), None
+	else:
+		was, now = counted(None if visit.is_new() else visit.get_doc_before_save()), counted(visit)
+	if was != now:
+		refresh([was, now])
+
+
+def facts_of(names: list[str]) -> dict[str, dict]:
+	"""{deal: its facts now} for the deals that exist."""
+	from sales_process.process.rule_book import stage_order
+
+	sequence = stage_order()
+	log = frappe.qb.DocType(LOG)
+	moves: dict[str, list[Move]] = {}
+	for reference_name, from_stage, to_stage in (
+		frappe.qb.from_(log)
+		.select(log.reference_name, log.from_stage, log.to_stage)
+		.where((log.reference_doctype == opportunity.DOCTYPE) & log.reference_name.isin(names))
+		.run()
+	):
+		moves.setdefault(reference_name, []).append(Move(from_stage, to_stage))
+	visit = frappe.qb.DocType(VISIT)
+	visits = dict(
+		frappe.qb.from_(visit)
+		.select(visit.reference_name, Count("*"))
+		.where(
+			(visit.reference_doctype == opportunity.DOCTYPE)
+			& visit.reference_name.isin(names)
+			& visit.status.isin(VISITED_STATUSES)
+		)
+		.groupby(visit.reference_name)
+		.run()
+	)
+	quotations = opportunity.submitted_quotation_counts(names)
+	facts = {}
+	for deal in opportunity.history_values_of(names):
+		furthest, forward = furthest_and_moves(moves.get(deal.name, ()), deal.sales_stage, sequence)
+		facts[deal.name] = deal_fact(
+			created_on=get_datetime(deal.creation),
+			company=deal.company,
+			rep=deal.rep,
+			won_on=get_datetime(deal.sp_won_on) if deal.sp_won_on else None,
+			lost_on=get_datetime(deal.sp_lost_on) if deal.sp_lost_on else None,
+			amount=float(deal.base_opportunity_amount or 0),
+			furthest=furthest,
+			moves=forward,
+			visits=int(visits.get(deal.name) or 0),
+			quotations=quotations.get(deal.name, 0),
+		)
+	return facts
+
+
+def stored_facts(names: list[str]) -> dict[str, dict]:
+	fact = frappe.qb.DocType(FACT)
+	rows = (
+		frappe.qb.from_(fact)
+		.select(fact.reference_name, *(fact[field] for field in FACT_FIELDS))
+		.where(fact.name.isin([fact_name(name) for name in names]))
+		.run(as_dict=True)
+	)
+	return {row.pop("reference_name"): dict(row) for row in rows}
+
+
+def _comparable(fact: dict | None):
+	if fact is None:
+		return None
+	return tuple(
+		round(float(value), 6) if isinstance(value, float | int) and not isinstance(value, bool) else value
+		for value in (fact.get(field) for field in FACT_FIELDS)
+	)
+
+
+def fact_name(reference_name: str, reference_doctype: str = opportunity.DOCTYPE) -> str:
+	"""A fact row's name: a hash of its deal (a CRM Deal may share an Opportunity's name)."""
+	return hashlib.sha1(f"{reference_doctype}\n{reference_name}".encode()).hexdigest()[:20]
+
+
+def _upsert_fact(name: str, fact: dict):
+	table = frappe.qb.DocType(FACT)
+	now = now_datetime()
+	columns = ["name", "creation", "modified", "owner", "modified_by", "reference_doctype", "reference_name"]
+	values = [fact_name(name), now, now, rollups.SYSTEM, rollups.SYSTEM, opportunity.DOCTYPE, name]
+	query = (
+		frappe.qb.into(table)
+		.columns(*columns, *FACT_FIELDS)
+		.insert(*values, *(fact[field] for field in FACT_FIELDS))
+		.on_duplicate_key_update(table.modified, now)
+	)
+	for field in FACT_FIELDS:
+		query = query.on_duplicate_key_update(table[field], fact[field])
+	query.run()
+
+
+def rebuild(commit=None) -> int:
+	"""Every deal's facts from scratch and the monthly sums again (a patch, a bulk load, a change
+	of the stage order): `bench --site <site> execute sales_process.process.deal_rollup.rebuild`.
+	`commit`, when given, is called after each batch of deals. Returns the deals counted."""
+	frappe.db.delete(FACT)
+	counted, last = 0, ""
+	now = now_datetime()
+	fields = ["name", "creation", "modified", "owner", "modified_by", "reference_doctype", "reference_name"]
+	while names := opportunity.deal_names_after(last, BATCH):
+		last = names[-1]
+		facts = facts_of(names)
+		rows = [
+			(
+				fact_name(name),
+				now,
+				now,
+				rollups.SYSTEM,
+				rollups.SYSTEM,
+				opportunity.DOCTYPE,
+				name,
+				*(fact[field] for field in FACT_FIELDS),
+			)
+			for name, fact in facts.items()
+		]
+		frappe.db.bulk_insert(FACT, [*fields, *FACT_FIELDS], rows, chunk_size=BATCH)
+		counted += len(rows)
+		if commit:
+			commit()
+	rollups.rebuild(DEALS)
+	return counted
+
+
+def stage_order_changed():
+	"""A background job (one transaction: the reports never read half a rebuild): every deal's
+	furthest stage and forward moves read the stage order."""
+	rebuild()
+
+
+# reading
+
+
+def history_sums(scope: ReportScope, start: datetime, end: datetime, now: datetime) -> dict[tuple, Change]:
+	"""Per (rep, furthest) what the deals created in [start, end) add (`engine.deal_history`), and
+	per (rep, CYCLE_ROW) their cycle buckets, within the reader's scope.
+
+	Whole months come from `Sales Deal Month`; a month the range cuts from the fact rows inside it
+	or as its summary less the fact rows outside it (whichever reads fewer days); everything under
+	a territory or customer-group filter (the deal's, read now) from the fact rows."""
+	if scope.territories is not None or scope.customer_groups is not None:
+		return fact_sums(scope, [(start, end, 1)])
+	months, parts = period_parts(start, end, now)
+	sums = _month_sums(scope, months)
+	for key, change in fact_sums(scope, parts).items():
+		sums.setdefault(key, Change()).add(change)
+	return sums
+
+
+def _month_sums(scope: ReportScope, months) -> dict[tuple, Change]:
+	if not months:
+		return {}
+	table = frappe.qb.DocType(ROLLUP)
+
+	def summed(columns, furthest_condition, by):
+		query = (
+			frappe.qb.from_(table)
+			.select(table.rep, *by, *(Sum(table[name]).as_(name) for name in columns))
+			.where(table.month.isin(months) & furthest_condition)
+			.groupby(table.rep, *by)
+		)
+		return restrict(query, scope, rep=table.rep, company=table.company).run()
+
+	sums: dict[tuple, Change] = {}
+	# the count columns of the deals' rows, the buckets of the cycle rows: never all 80 of a row
+	for rep, furthest, *values in summed(FACT_COUNTS, table.furthest != CYCLE_ROW, [table.furthest]):
+		sums[(rep, int(furthest))] = _change(FACT_COUNTS, values)
+	for rep, *values in summed(CYCLE_DAYS.columns, table.furthest == CYCLE_ROW, []):
+		sums[(rep, CYCLE_ROW)] = _change(CYCLE_DAYS.columns, values)
+	return sums
+
+
+def _change(columns, values) -> Change:
+	return Change({name: float(value) for name, value in zip(columns, values, strict=True) if value})
+
+
+def fact_sums(scope: ReportScope, parts) -> dict[tuple, Change]:
+	"""`deal_contribution`'s counts as SQL over the fact rows created in each (from, to, sign) part."""
+	sums: dict[tuple, Change] = {}
+	fact = frappe.qb.DocType(FACT)
+	won = fact.won_on.isnotnull()
+	decided = won | fact.lost_on.isnotnull()
+	for part_start, part_end, sign in parts:
+
+		def rows(fact=fact, part_start=part_start, part_end=part_end):
+			query = frappe.qb.from_(fact).where(
+				(fact.created_on >= part_start) & (fact.created_on < part_end)
+			)
+			return _narrow(query, fact, scope)
+
+		counts = (
+			rows()
+			.select(
+				fact.rep,
+				fact.furthest,
+				Count("*").as_("deals"),
+				rollups.count_if(decided, "decided"),
+				rollups.count_if(won, "won"),
+				Sum(Case().when(won & (fact.won_amount > 0), fact.won_amount).else_(0)).as_("won_amount"),
+				rollups.count_if(won & (fact.won_amount > 0), "won_with_amount"),
+				Sum(fact.moves).as_("moves"),
+				Sum(Case().when(decided, fact.moves).else_(0)).as_("advances"),
+				Sum(fact.visits).as_("visits"),
+				Sum(Case().when(decided, fact.quotations).else_(0)).as_("quotations"),
+			)
+			.groupby(fact.rep, fact.furthest)
+			.run()
+		)
+		for rep, furthest, *values in counts:
+			sums.setdefault((rep, int(furthest or 0)), Change()).add(_change(FACT_COUNTS, values), sign)
+		# to the microsecond, as the engine counts: whole seconds would put a deal won 20 days and a
+		# moment after its creation in the bucket of 20 days
+		days = TimestampDiff(LiteralValue("MICROSECOND"), fact.created_on, fact.won_on) / 86_400_000_000
+		for rep, change in rollups.bucket_sums(rows().where(won), fact.rep, CYCLE_DAYS, days).items():
+			sums.setdefault((rep, CYCLE_ROW), Change()).add(change, sign)
+	return sums
+
+
+def _narrow(query, fact, scope: ReportScope):
+	if scope.territories is not None or scope.customer_groups is not None:
+		deal = frappe.qb.DocType(opportunity.DOCTYPE)
+		query = query.join(deal).on(
+			(fact.reference_doctype == opportunity.DOCTYPE) & (deal.name == fact.reference_name)
+		)
+		query = restrict(query, scope, territory=deal.territory, customer_group=deal.customer_group)
+	return restrict(query, scope, rep=fact.rep, company=fact.company)

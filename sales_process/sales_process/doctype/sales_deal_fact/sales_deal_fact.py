@@ -1,0 +1,12 @@
+import frappe
+from frappe.model.document import Document
+
+
+class SalesDealFact(Document):
+	"""Written only by sales_process.process.deal_rollup; see there."""
+
+
+def on_doctype_update():
+	frappe.db.add_unique("Sales Deal Fact", ["reference_doctype", "reference_name"])
+	# a part of a month, or a territory filter: the company's deals created in a range
+	frappe.db.add_index("Sales Deal Fact", ["company", "created_on"])

@@ -27,6 +27,7 @@ from sales_process.engine.targets import (
 	stage_conversions,
 	team_summary,
 	weakest_step,
+	weakest_steps,
 	weeks_left,
 	weighted_pipeline,
 )
@@ -409,3 +410,13 @@ def test_generated_targets_sum_back_to_the_year():
 		assert prorate_target(amount, start, end, start, end) == pytest.approx(amount)
 		shares = split_target(amount, ["a", "b", "c"], {"a": rng.random(), "c": rng.random()})
 		assert sum(shares.values()) == pytest.approx(amount) and shares["b"] == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_weakest_steps_of_every_rep_at_once_match_one_by_one(seed):
+	stages, deals = generated_deals(seed)
+	funnel = deals.groupby(["rep", "furthest", "won"]).size().rename("deals").reset_index()
+	conversions = stage_conversions(funnel, stages)
+	every = weakest_steps(conversions)
+	for rep in set(deals["rep"]) | {"nobody"}:
+		assert every.get(rep) == weakest_step(conversions, rep)

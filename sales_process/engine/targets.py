@@ -200,6 +200,19 @@ def stage_conversions(funnel: pd.DataFrame, stages: Sequence[tuple[str, float]])
 	return table[columns].reset_index(drop=True)
 
 
+def weakest_steps(conversions: pd.DataFrame) -> dict[str, tuple[str, str, float]]:
+	"""`weakest_step` of every rep at once (a large org's 500 reps, one pass)."""
+	steps = conversions[conversions["conversion"].notna()]
+	if steps.empty:
+		return {}
+	steps = steps.assign(conversion=steps["conversion"].astype(float))
+	lowest = steps.loc[steps.groupby("rep", sort=False)["conversion"].idxmin()]
+	return {
+		row.rep: (row.from_stage, row.to_stage, float(row.conversion))
+		for row in lowest.itertuples(index=False)
+	}
+
+
 def weakest_step(conversions: pd.DataFrame, rep: str) -> tuple[str, str, float] | None:
 	"""The rep's step with the lowest conversion (the first such in stage order), or None."""
 	steps = conversions[conversions["rep"].eq(rep) & conversions["conversion"].notna()]

@@ -388,6 +388,7 @@ def rate_label(rate: str) -> str:
 
 def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[dict]:
 	data = []
+	weakest_by_rep = engine.weakest_steps(conversions)
 	for record in table.to_dict("records"):
 		record = {key: _plain(value) for key, value in record.items()}
 		rep = record["rep"]
@@ -404,7 +405,7 @@ def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[
 					"Median cycle of {0} days is longer than the time left: deals opened now may close after the period"
 				).format(round(record["cycle_days"]))
 			)
-		weakest = engine.weakest_step(conversions, rep)
+		weakest = weakest_by_rep.get(rep)
 		data.append(
 			{
 				"rep": rep,

@@ -123,12 +123,12 @@ def on_change(doc, method=None):
 		objection_rollup.restamp_deal(deal.name)
 	# stage, status, rep, company, amount or outcome may have changed: the facts are read again
 	deal_rollup.refresh([doc.name])
+	win_scores.score_on_change(doc)
 
 
 def after_delete(doc, method=None):
 	"""A deleted deal leaves the history."""
 	deal_rollup.refresh([doc.name])
-	win_scores.score_on_change(doc)
 
 
 def dashboard(data):

@@ -7,8 +7,8 @@ writes their own name into `assigned_to` is judged by the name already saved.
 from __future__ import annotations
 
 import frappe
-from frappe.query_builder.functions import Coalesce, NullIf
 
+from sales_process.adapters import opportunity
 from sales_process.engine.rules import RecordStatus
 
 MANAGER_ROLES = {"Sales Manager", "Sales Process Manager", "System Manager"}
@@ -149,8 +149,7 @@ def visit_has_permission(doc, ptype: str | None = None, user: str | None = None)
 
 def _deal_rep_subquery(members: list[str]):
 	deal = frappe.qb.DocType(DEAL)
-	rep = Coalesce(NullIf(deal.opportunity_owner, ""), deal.owner)
-	return frappe.qb.from_(deal).select(deal.name).where(rep.isin(members))
+	return frappe.qb.from_(deal).select(deal.name).where(opportunity.rep_column(deal).isin(members))
 
 
 def stage_log_query_conditions(user: str | None = None) -> str | None:

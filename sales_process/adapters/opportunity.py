@@ -99,6 +99,11 @@ def rep(doc) -> str:
 	return doc.get("opportunity_owner") or doc.get("owner") or frappe.session.user
 
 
+def rep_column(deal):
+	"""`rep` as a query term on the Opportunity table `deal`: its opportunity owner, else who created it."""
+	return Coalesce(NullIf(deal.opportunity_owner, ""), deal.owner)
+
+
 def customer(doc) -> str | None:
 	if doc.get("opportunity_from") == "Customer":
 		return doc.get("party_name")
@@ -669,7 +674,7 @@ def history_values_of(names: list[str]) -> list[frappe._dict]:
 			deal.name,
 			deal.creation,
 			deal.company,
-			Coalesce(NullIf(deal.opportunity_owner, ""), deal.owner).as_("rep"),
+			rep_column(deal).as_("rep"),
 			deal.sales_stage,
 			deal.sp_won_on,
 			deal.sp_lost_on,

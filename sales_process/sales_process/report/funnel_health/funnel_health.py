@@ -18,10 +18,11 @@ import frappe
 import pandas as pd
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Coalesce, Count, NullIf, Sum
+from frappe.query_builder.functions import Count, Sum
 from frappe.query_builder.terms import ParameterizedValueWrapper
 from frappe.utils import now_datetime
 
+from sales_process.adapters import opportunity
 from sales_process.engine.compliance import band, compliance_from_counts
 from sales_process.engine.funnel import (
 	DWELL_BUCKETS,
@@ -138,16 +139,11 @@ def open_deals(scope: ReportScope, limits: dict[str, float], now) -> pd.DataFram
 	return per_status.groupby("stage", as_index=False, sort=False)[columns[1:]].sum()
 
 
-def deal_rep(deal):
-	"""The rep of a deal, as the row rules read it: its opportunity owner, else who created it."""
-	return Coalesce(NullIf(deal.opportunity_owner, ""), deal.owner)
-
-
 def restrict_deals(query, deal, scope: ReportScope):
 	return restrict(
 		query,
 		scope,
-		rep=deal_rep(deal),
+		rep=opportunity.rep_column(deal),
 		company=deal.company,
 		territory=deal.territory,
 		customer_group=deal.customer_group,

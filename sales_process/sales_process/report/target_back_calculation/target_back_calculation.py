@@ -18,7 +18,7 @@ import frappe
 import pandas as pd
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Coalesce, Count, NullIf, Sum
+from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import (
 	add_months,
 	cint,
@@ -179,7 +179,7 @@ class Reader:
 		self.history_start = history_start
 		self.today = today_date
 		self.deal = frappe.qb.DocType(DEAL)
-		self.rep = Coalesce(NullIf(self.deal.opportunity_owner, ""), self.deal.owner)
+		self.rep = opportunity.rep_column(self.deal)
 
 	def deals(self, *tables):
 		"""Opportunities in scope (company, reps, territory, customer group subtrees)."""

@@ -154,12 +154,12 @@ class History:
 	cycles: dict[str, dict[str, int]]  # rep: won deals' cycle buckets
 
 
-def history_of(sums: Mapping[tuple[str, int], Change | Mapping]) -> History:
+def history_of(sums: Mapping[tuple[str, int], Change]) -> History:
 	"""`sums` per (rep, furthest) — rollup rows or fact rows summed — as the report's history."""
 	totals: dict[str, dict[str, float]] = {}
 	funnel_rows, cycles = [], {}
 	for (rep, furthest), change in sums.items():
-		counts = change.counts if isinstance(change, Change) else change
+		counts = change.counts
 		if int(furthest) == CYCLE_ROW:
 			buckets = {column: int(counts.get(column) or 0) for column in CYCLE_DAYS.columns}
 			cycles.setdefault(rep, Change()).add(Change(buckets))

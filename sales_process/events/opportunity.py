@@ -121,8 +121,9 @@ def on_change(doc, method=None):
 		stage_rollup.follow_deal(deal.doctype, deal.name, company=doc.get("company"))
 	if before is not None and before is not doc and opportunity.value_changed(doc, before):
 		objection_rollup.restamp_deal(deal.name)
-	# stage, status, rep, company, amount or outcome may have changed: the facts are read again
-	deal_rollup.refresh([doc.name])
+	if not logged:
+		# rep, company or amount may have changed (a logged move has read the saved deal already)
+		deal_rollup.refresh([doc.name])
 	win_scores.score_on_change(doc)
 
 

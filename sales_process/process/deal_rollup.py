@@ -70,23 +70,23 @@ def refresh(names: Iterable[str], reference_doctype: str = opportunity.DOCTYPE) 
 	names = sorted({name for name in names if name})
 	if not names:
 		return 0
-	now = facts_of(names)
+	current = facts_of(names)
 	before = stored_facts(names)
-	changed = [name for name in names if _comparable(now.get(name)) != _comparable(before.get(name))]
+	changed = [name for name in names if _comparable(current.get(name)) != _comparable(before.get(name))]
 	if not changed:
 		return 0
 	rollups.apply(
 		DEALS,
 		[before[name] for name in changed if name in before],
-		[now[name] for name in changed if name in now],
+		[current[name] for name in changed if name in current],
 	)
-	gone = [name for name in changed if name not in now]
+	gone = [name for name in changed if name not in current]
 	if gone:
 		fact = frappe.qb.DocType(FACT)
 		frappe.qb.from_(fact).delete().where(fact.name.isin([fact_name(name) for name in gone])).run()
 	for name in changed:
-		if name in now:
-			_upsert_fact(name, now[name])
+		if name in current:
+			_upsert_fact(name, current[name])
 	return len(changed)
 
 
@@ -176,15 +176,40 @@ def fact_name(reference_name: str, reference_doctype: str = opportunity.DOCTYPE)
 	return hashlib.sha1(f"{reference_doctype}\n{reference_name}".encode()).hexdigest()[:20]
 
 
+# a fact row as stored: the document's own columns, its deal, then the facts
+FACT_COLUMNS = (
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"reference_doctype",
+	"reference_name",
+	*FACT_FIELDS,
+)
+
+
+def _fact_row(name: str, fact: dict, at: datetime) -> tuple:
+	"""The values of `FACT_COLUMNS` for a deal's facts, written by the system at `at`."""
+	return (
+		fact_name(name),
+		at,
+		at,
+		rollups.SYSTEM,
+		rollups.SYSTEM,
+		opportunity.DOCTYPE,
+		name,
+		*(fact[field] for field in FACT_FIELDS),
+	)
+
+
 def _upsert_fact(name: str, fact: dict):
 	table = frappe.qb.DocType(FACT)
 	now = now_datetime()
-	columns = ["name", "creation", "modified", "owner", "modified_by", "reference_doctype", "reference_name"]
-	values = [fact_name(name), now, now, rollups.SYSTEM, rollups.SYSTEM, opportunity.DOCTYPE, name]
 	query = (
 		frappe.qb.into(table)
-		.columns(*columns, *FACT_FIELDS)
-		.insert(*values, *(fact[field] for field in FACT_FIELDS))
+		.columns(*FACT_COLUMNS)
+		.insert(*_fact_row(name, fact, now))
 		.on_duplicate_key_update(table.modified, now)
 	)
 	for field in FACT_FIELDS:
@@ -199,24 +224,10 @@ def rebuild(commit=None) -> int:
 	frappe.db.delete(FACT)
 	counted, last = 0, ""
 	now = now_datetime()
-	fields = ["name", "creation", "modified", "owner", "modified_by", "reference_doctype", "reference_name"]
 	while names := opportunity.deal_names_after(last, BATCH):
 		last = names[-1]
-		facts = facts_of(names)
-		rows = [
-			(
-				fact_name(name),
-				now,
-				now,
-				rollups.SYSTEM,
-				rollups.SYSTEM,
-				opportunity.DOCTYPE,
-				name,
-				*(fact[field] for field in FACT_FIELDS),
-			)
-			for name, fact in facts.items()
-		]
-		frappe.db.bulk_insert(FACT, [*fields, *FACT_FIELDS], rows, chunk_size=BATCH)
+		rows = [_fact_row(name, fact, now) for name, fact in facts_of(names).items()]
+		frappe.db.bulk_insert(FACT, FACT_COLUMNS, rows, chunk_size=BATCH)
 		counted += len(rows)
 		if commit:
 			commit()

@@ -264,3 +264,114 @@ def test_the_rollup_over_a_whole_history_gives_the_pair_summary():
 	for column in ("objections", "deals", "value_at_stake", "on_deals", "lost_objections", "lost_share"):
 		assert got.loc[expected.index, column].tolist() == expected[column].tolist(), column
 	assert overall_from_sums(sums) == overall(pairs)
+
+
+def test_item_groups_are_stamped_distinct_and_sorted_and_none_is_a_group_of_its_own():
+	from sales_process.engine.objections_report import item_groups_of, item_groups_text
+
+	assert item_groups_text(["Valves", "Pumps", None, "", "Pumps"]) == "Pumps\nValves"
+	assert item_groups_of("Pumps\nValves") == ["Pumps", "Valves"]
+	assert item_groups_of("") == [""] and item_groups_of(None) == [""]
+
+
+def test_an_objection_counts_under_each_item_group_of_its_deal():
+	from sales_process.engine.objections_report import ITEM_GROUP_COUNTS, objection_item_group_contribution
+
+	row = {
+		"creation": date(2026, 3, 5),
+		"reference_name": "D1",
+		"objection_type": "Price",
+		"assigned_to": "rep",
+		"company": "C",
+		"item_groups": "Pumps\nValves",
+		"first_of_type": 1,
+		"deal_lost": 0,
+		"open_value": 100.0,
+		"first_on_deal": 1,
+		"open_value_any": 100.0,
+	}
+	items = objection_item_group_contribution(row)
+	assert [item.key for item in items] == [
+		(date(2026, 3, 1), "C", "rep", "Price", "Pumps"),
+		(date(2026, 3, 1), "C", "rep", "Price", "Valves"),
+	]
+	assert all(set(item.counts) == set(ITEM_GROUP_COUNTS) for item in items)
+	assert items[0].counts == {
+		"objections": 1,
+		"on_deals": 1,
+		"lost_objections": 0,
+		"deals": 1,
+		"open_value": 100.0,
+	}
+	on_no_deal = objection_item_group_contribution({**row, "reference_name": None, "item_groups": None})
+	assert [item.key[-1] for item in on_no_deal] == [""] and on_no_deal[0].counts["on_deals"] == 0
+
+
+def test_the_item_group_rollup_over_a_whole_history_gives_the_pair_summary():
+	"""Every objection under each of its deal's item groups, firsts stamped per deal: the sums give
+	what `summarize` gives over (type, item group, deal) pairs."""
+	import random
+	from datetime import datetime, timedelta
+
+	from sales_process.engine.objections_report import (
+		deal_objection_facts,
+		item_groups_text,
+		objection_item_group_contribution,
+		summary_from_sums,
+	)
+	from sales_process.engine.rollup import total
+
+	rng = random.Random(7)
+	groups = ["Pumps", "Valves", "Seals"]
+	deals = {
+		f"D{i}": (
+			rng.choice(["Open", "Lost", "Converted"]),
+			float(rng.randrange(1, 50) * 1000),
+			rng.sample(groups, rng.randrange(0, 3)),
+		)
+		for i in range(60)
+	}
+	rows = []
+	for index in range(400):
+		deal = rng.choice([*deals, None])
+		rows.append(
+			{
+				"name": f"O{index:04d}",
+				"creation": datetime(2026, 1, 1) + timedelta(hours=rng.randrange(24 * 300)),
+				"reference_name": deal,
+				"objection_type": rng.choice(["Too Expensive", "Timing", None]),
+				"assigned_to": "rep",
+				"company": "C",
+				"item_groups": item_groups_text(deals[deal][2]) if deal else None,
+			}
+		)
+	for deal, (status, amount, _groups) in deals.items():
+		mine = [row for row in rows if row["reference_name"] == deal]
+		for name, facts in deal_objection_facts(mine, status == "Lost", status == "Open", amount).items():
+			next(row for row in mine if row["name"] == name).update(facts)
+	contributions = [item for row in rows for item in objection_item_group_contribution(row)]
+	sums = pd.DataFrame(
+		[
+			{"objection_type": key[3], "item_group": key[4], **change.counts}
+			for key, change in total(contributions).items()
+		]
+	)
+	pairs = pd.DataFrame(
+		[
+			(row["objection_type"] or "", group, row["reference_name"], 1, *deals[deal][:2])
+			if (deal := row["reference_name"])
+			else (row["objection_type"] or "", "", None, 1, None, None)
+			for row in rows
+			for group in ((deals[row["reference_name"]][2] or [""]) if row["reference_name"] else [""])
+		],
+		columns=["objection_type", "item_group", "deal", "objections", "deal_status", "amount"],
+	)
+	pairs = pairs.groupby(
+		["objection_type", "item_group", "deal", "deal_status", "amount"], dropna=False, as_index=False
+	)["objections"].sum()
+	by = ["item_group", "objection_type"]
+	expected = summarize(pairs, by).set_index(by)
+	got = summary_from_sums(sums, by).set_index(by)
+	for column in ("objections", "deals", "value_at_stake", "on_deals", "lost_objections", "lost_share"):
+		assert got.loc[expected.index, column].tolist() == expected[column].tolist(), column
+	assert len(got) == len(expected)

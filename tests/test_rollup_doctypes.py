@@ -8,8 +8,10 @@ import pytest
 from sales_process.engine.compliance import COUNT_COLUMNS, ROLLUP_KEYS
 from sales_process.engine.deal_history import DEAL_ROLLUP_COUNTS, DEAL_ROLLUP_KEYS
 from sales_process.engine.funnel import STAGE_ROLLUP_COUNTS, STAGE_ROLLUP_KEYS
+from sales_process.engine.objections_report import ITEM_GROUP_COUNTS, ITEM_GROUP_KEYS
 from sales_process.engine.objections_report import ROLLUP_COUNTS as OBJECTION_COUNTS
 from sales_process.engine.objections_report import ROLLUP_KEYS as OBJECTION_KEYS
+from sales_process.engine.strategy_uses import STRATEGY_ROLLUP_COUNTS, STRATEGY_ROLLUP_KEYS
 from sales_process.engine.visits_report import ROLLUP_COUNTS as VISIT_COUNTS
 from sales_process.engine.visits_report import ROLLUP_KEYS as VISIT_KEYS
 
@@ -23,7 +25,9 @@ DOCTYPES = Path(__file__).resolve().parent.parent / "sales_process" / "sales_pro
 		("sales_visit_month", VISIT_KEYS, VISIT_COUNTS),
 		("sales_stage_month", STAGE_ROLLUP_KEYS, STAGE_ROLLUP_COUNTS),
 		("sales_objection_month", OBJECTION_KEYS, OBJECTION_COUNTS),
+		("sales_objection_item_group_month", ITEM_GROUP_KEYS, ITEM_GROUP_COUNTS),
 		("sales_deal_month", DEAL_ROLLUP_KEYS, DEAL_ROLLUP_COUNTS),
+		("sales_strategy_month", STRATEGY_ROLLUP_KEYS, STRATEGY_ROLLUP_COUNTS),
 	],
 )
 def test_rollup_doctype_matches_the_engine(folder, keys, counts):

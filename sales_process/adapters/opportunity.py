@@ -7,16 +7,19 @@ beside this one by offering the same functions for its own doctype.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import frappe
 from frappe.query_builder.functions import Coalesce, Count, Max, NullIf
 from frappe.utils import flt
 
+from sales_process.engine.objections_report import item_groups_text
 from sales_process.engine.rules import DealSnapshot
 from sales_process.engine.stages import Position
 from sales_process.process.guards import keep_stored
 
 DOCTYPE = "Opportunity"
+ITEM_DOCTYPE = "Opportunity Item"
 # ERPNext's default for a new Opportunity's probability: not a rep's estimate
 DEFAULT_PROBABILITY = 100
 # what the deal has been (scope values, companies, conditions met): see DealSnapshot
@@ -342,17 +345,21 @@ def stage_field_changed(doc) -> bool:
 
 def outcome_values(name: str) -> frappe._dict | None:
 	"""Rep, company and the stored outcome moments of a deal (one indexed read)."""
-	values = frappe.db.get_value(
-		DOCTYPE, name, ["opportunity_owner", "owner", "company", "sp_won_on", "sp_lost_on"], as_dict=True
+	return outcome_values_of([name]).get(name)
+
+
+def outcome_values_of(names: list[str]) -> dict[str, frappe._dict]:
+	deal = frappe.qb.DocType(DOCTYPE)
+	rows = (
+		frappe.qb.from_(deal)
+		.select(deal.name, rep_column(deal).as_("rep"), deal.company, deal.sp_won_on, deal.sp_lost_on)
+		.where(deal.name.isin(list(names) or [""]))
+		.run(as_dict=True)
 	)
-	if not values:
-		return None
-	return frappe._dict(
-		rep=values.opportunity_owner or values.owner,
-		company=values.company,
-		won_on=values.sp_won_on,
-		lost_on=values.sp_lost_on,
-	)
+	return {
+		row.name: frappe._dict(rep=row.rep, company=row.company, won_on=row.sp_won_on, lost_on=row.sp_lost_on)
+		for row in rows
+	}
 
 
 def set_outcome(name: str, **moments):
@@ -424,9 +431,11 @@ def objection_values_of(names: list[str]) -> dict[str, frappe._dict]:
 		.where(deal.name.isin(list(names) or [""]))
 		.run(as_dict=True)
 	)
+	groups = item_groups_of_deals(names)
 	return {
 		row.name: frappe._dict(
 			company=row.company,
+			item_groups=item_groups_text(groups.get(row.name, ())),
 			stage=row.sales_stage,
 			lost=bool(row.sp_lost_on) or row.status in LOST_STATUSES,
 			open=row.status not in CLOSED_STATUSES,
@@ -438,12 +447,35 @@ def objection_values_of(names: list[str]) -> dict[str, frappe._dict]:
 	}
 
 
+def item_groups_of_deals(names: list[str]) -> dict[str, set[str]]:
+	"""{deal: the item groups of its items} (a deal without items is absent)."""
+	item = frappe.qb.DocType(ITEM_DOCTYPE)
+	rows = (
+		frappe.qb.from_(item)
+		.select(item.parent, item.item_group)
+		.distinct()
+		.where((item.parenttype == DOCTYPE) & item.parent.isin(list(names) or [""]))
+		.run()
+	)
+	groups: dict[str, set[str]] = {}
+	for parent, group in rows:
+		if group:
+			groups.setdefault(parent, set()).add(group)
+	return groups
+
+
+def item_groups(doc) -> str:
+	"""A deal document's item groups, as its objections carry them."""
+	return item_groups_text(row.get("item_group") for row in doc.get("items") or [])
+
+
 def value_changed(doc, before) -> bool:
-	"""The deal's amount or company changed (what its objections put at stake, and where)."""
+	"""The deal's amount, company or item groups changed (what its objections put at stake, and
+	where)."""
 	return any(
 		doc.get(field) != before.get(field)
 		for field in ("base_opportunity_amount", "opportunity_amount", "conversion_rate", "company")
-	)
+	) or item_groups(doc) != item_groups(before)
 
 
 # close probability (issue 8): the facts of many deals the model reads, and where its score lives
@@ -698,14 +730,17 @@ def submitted_quotation_counts(names: list[str]) -> dict[str, int]:
 	return {name: int(count) for name, count in rows}
 
 
-def deal_names_after(last: str, limit: int = 2000) -> list[str]:
-	"""A page of every deal, by name (a rebuild)."""
+def deal_name_batches(size: int = 2000) -> Iterator[list[str]]:
+	"""Every deal's name, a page at a time in name order (a rebuild)."""
 	deal = frappe.qb.DocType(DOCTYPE)
-	return (
+	last = ""
+	while names := (
 		frappe.qb.from_(deal)
 		.select(deal.name)
 		.where(deal.name > last)
 		.orderby(deal.name)
-		.limit(limit)
+		.limit(size)
 		.run(pluck=True)
-	)
+	):
+		yield names
+		last = names[-1]

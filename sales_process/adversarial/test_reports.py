@@ -9,9 +9,9 @@ import frappe
 from frappe.desk.query_report import run
 
 from sales_process.engine.rollup import EVERY_REP
-from sales_process.process import deal_rollup, number_cards, rollups
+from sales_process.process import deal_rollup, number_cards, rollups, strategy_rollup
 from sales_process.process.deal_rollup import DEALS
-from sales_process.process.objection_rollup import OBJECTIONS
+from sales_process.process.objection_rollup import ITEM_GROUPS, OBJECTIONS
 from sales_process.process.stage_rollup import STAGES
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
@@ -32,7 +32,7 @@ REPORTS = {
 	"Process Compliance": [{"group_by": "Rep"}, {"group_by": "Checkpoint"}, {"group_by": "Month"}],
 	"Funnel Health": [{"view": "Stages"}, {"view": "Rep × Checkpoint"}],
 	"Objection Analysis": [
-		{"view": view} for view in ("Top Types", "Trend by Month", "By Stage", "Strategies")
+		{"view": view} for view in ("Top Types", "Trend by Month", "By Stage", "By Item Group", "Strategies")
 	],
 	"Visit Effectiveness": [{}],
 	"Target Back-calculation": [{"target": 1_000_000}],
@@ -137,7 +137,7 @@ class TestReportsAsARep(EnrolledCompanyTestCase):
 	def test_the_every_rep_rows_a_manager_reads_cannot_be_written_by_a_rep(self):
 		"""The rollup rows summed over every rep are what a manager's year reads: a rep cannot add
 		one, change one or delete one through any entry point."""
-		for rollup in (STAGES, OBJECTIONS):
+		for rollup in (STAGES, OBJECTIONS, ITEM_GROUPS):
 			every = frappe.get_all(
 				rollup.doctype,
 				filters={"rep": EVERY_REP, "company": self.company},
@@ -204,3 +204,76 @@ class TestReportsAsARep(EnrolledCompanyTestCase):
 				self.assertRaises(frappe.PermissionError, attempt)
 		self.assertEqual(deal_rollup.stored_facts([own_deal, self.other_deal]), facts_before)
 		self.assertEqual(rollups.stored(DEALS), sums_before)
+
+	def test_a_rep_cannot_forge_the_strategy_uses_or_the_item_groups_behind_objection_analysis(self):
+		"""A rep's strategy win rates come from the stored uses and their monthly sums, the item-group
+		view from the item groups stamped on each objection: none of them can be written by a rep."""
+		# the rep's own objection would show in the other tests' "sees nothing of the other team"
+		frappe.db.savepoint("strategy_forgery")
+		self.addCleanup(frappe.db.rollback, save_point="strategy_forgery")
+		own_deal = make_opportunity(self.company, make_customer(), opportunity_owner=REP).name
+		strategy = frappe.get_all("Sales Response Strategy", pluck="name", limit=1)[0]
+		objection = frappe.get_doc(
+			{
+				"doctype": "Sales Objection",
+				"reference_doctype": "Opportunity",
+				"reference_name": own_deal,
+				"customer_words": "adversary strategy words",
+				"strategy": strategy,
+			}
+		).insert(ignore_permissions=True)
+		uses_before = strategy_rollup.stored_uses([own_deal, self.other_deal])
+		self.assertIn((own_deal, strategy), uses_before)
+		use_name = strategy_rollup.use_name(own_deal, strategy)
+		month_row = frappe.get_all(strategy_rollup.ROLLUP, filters={"rep": REP}, pluck="name", limit=1)[0]
+		sums_before = rollups.stored(strategy_rollup.USES)
+		item_sums_before = rollups.stored(ITEM_GROUPS)
+		month = str(frappe.utils.get_first_day(frappe.utils.getdate()))
+		attempts = {
+			"REST POST a use": partial(
+				rest_post,
+				strategy_rollup.USE,
+				{
+					"reference_doctype": "Opportunity",
+					"reference_name": own_deal,
+					"strategy": strategy,
+					"outcome": "Won",
+				},
+			),
+			"REST PUT a use": partial(rest_put, strategy_rollup.USE, use_name, {"outcome": "Won"}),
+			"set_value a use": partial(client_set_value, strategy_rollup.USE, use_name, "outcome", "Won"),
+			"REST DELETE a use": partial(rest_delete, strategy_rollup.USE, use_name),
+			"REST POST a month": partial(
+				rest_post,
+				strategy_rollup.ROLLUP,
+				{"month": month, "company": self.company, "rep": REP, "strategy": strategy, "deals_won": 50},
+			),
+			"REST PUT a month": partial(rest_put, strategy_rollup.ROLLUP, month_row, {"deals_won": 50}),
+			"REST DELETE a month": partial(rest_delete, strategy_rollup.ROLLUP, month_row),
+			"REST POST an item-group month": partial(
+				rest_post,
+				ITEM_GROUPS.doctype,
+				{
+					"month": month,
+					"company": self.company,
+					"rep": REP,
+					"item_group": "All Item Groups",
+					"objections": 9,
+				},
+			),
+			"read another rep's uses": partial(
+				frappe.get_list, strategy_rollup.USE, filters={"rep": OTHER}, fields=["outcome"]
+			),
+		}
+		for entry, attempt in attempts.items():
+			with self.subTest(entry=entry), as_user(REP):
+				self.assertRaises(frappe.PermissionError, attempt)
+		# the objection is the rep's own: a save goes through, the stamped item groups do not change
+		stamped = frappe.db.get_value("Sales Objection", objection.name, "item_groups")
+		with as_user(REP):
+			rest_put("Sales Objection", objection.name, {"item_groups": "Forged Group"})
+			client_set_value("Sales Objection", objection.name, "item_groups", "Forged Group")
+		self.assertEqual(frappe.db.get_value("Sales Objection", objection.name, "item_groups"), stamped)
+		self.assertEqual(strategy_rollup.stored_uses([own_deal, self.other_deal]), uses_before)
+		self.assertEqual(rollups.stored(strategy_rollup.USES), sums_before)
+		self.assertEqual(rollups.stored(ITEM_GROUPS), item_sums_before)

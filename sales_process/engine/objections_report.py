@@ -157,13 +157,9 @@ def deal_objection_facts(
 	return facts
 
 
-def objection_contribution(row: Mapping) -> list[Contribution]:
-	"""What an objection adds to the rollup, in the month it was raised."""
-	month = month_of(row.get("creation"))
-	if month is None:
-		return []
+def _objection_counts(row: Mapping) -> dict:
 	on_deal = bool(row.get("reference_name"))
-	counts = {
+	return {
 		"objections": 1,
 		"on_deals": int(on_deal),
 		"lost_objections": int(on_deal and bool(row.get("deal_lost"))),
@@ -172,22 +168,60 @@ def objection_contribution(row: Mapping) -> list[Contribution]:
 		"deals_any": int(on_deal and bool(row.get("first_on_deal"))),
 		"open_value_any": float(row.get("open_value_any") or 0.0) if on_deal else 0.0,
 	}
+
+
+def objection_contribution(row: Mapping) -> list[Contribution]:
+	"""What an objection adds to the rollup, in the month it was raised."""
+	month = month_of(row.get("creation"))
+	if month is None:
+		return []
 	key = (month, *((row.get(name) or "") for name in ("company", "assigned_to", "objection_type", "stage")))
-	return [Contribution(key, counts)]
+	return [Contribution(key, _objection_counts(row))]
+
+
+# the By Item Group rollup: the same counts per item group of the objection's deal instead of the
+# stage. A deal with items of several groups counts in each; one with none (or no deal) under "".
+
+ITEM_GROUP_KEYS = ("month", "company", "rep", "objection_type", "item_group")
+ITEM_GROUP_COUNTS = ROLLUP_COUNTS[:5]  # a deal "of any type" is read from the stage rollup
+ITEM_GROUP_SEPARATOR = "\n"
+
+
+def item_groups_text(groups: Iterable[str | None]) -> str:
+	"""The deal's item groups as stamped on its objections: distinct, sorted, one per line."""
+	return ITEM_GROUP_SEPARATOR.join(sorted({group for group in groups if group}))
+
+
+def item_groups_of(text: str | None) -> list[str]:
+	"""The item groups an objection counts under: those stamped, or "" for none."""
+	return [group for group in (text or "").split(ITEM_GROUP_SEPARATOR) if group] or [""]
+
+
+def objection_item_group_contribution(row: Mapping) -> list[Contribution]:
+	"""What an objection adds to the By Item Group rollup: its counts under each of its deal's groups."""
+	month = month_of(row.get("creation"))
+	if month is None:
+		return []
+	counts = {name: value for name, value in _objection_counts(row).items() if name in ITEM_GROUP_COUNTS}
+	head = (month, *((row.get(name) or "") for name in ("company", "assigned_to", "objection_type")))
+	return [Contribution((*head, group), counts) for group in item_groups_of(row.get("item_groups"))]
 
 
 def summary_from_sums(sums: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-	"""`summarize`'s table from rollup sums (ROLLUP_COUNTS per `by` group, or finer)."""
+	"""`summarize`'s table from rollup sums (ROLLUP_COUNTS, or the item-group rollup's subset of
+	them, per `by` group or finer)."""
 	by = list(by)
 	frame = sums.copy()
-	for column in ROLLUP_COUNTS:
+	counts = [column for column in ROLLUP_COUNTS if column in frame.columns]
+	for column in counts:
 		frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0)
 	if by:
-		table = frame.groupby(by, sort=True, dropna=False)[list(ROLLUP_COUNTS)].sum().reset_index()
+		table = frame.groupby(by, sort=True, dropna=False)[counts].sum().reset_index()
 	else:
-		table = frame[list(ROLLUP_COUNTS)].sum().to_frame().T
+		table = frame[counts].sum().to_frame().T
 	for column in ("objections", "on_deals", "lost_objections", "deals", "deals_any"):
-		table[column] = table[column].astype("int64")
+		if column in table.columns:
+			table[column] = table[column].astype("int64")
 	table["value_at_stake"] = table["open_value"].astype("float64").round(2)
 	table["lost_share"] = _share(table["lost_objections"], table["on_deals"]).to_numpy()
 	return table.reset_index(drop=True)
@@ -270,7 +304,15 @@ def strategy_table(uses: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
 			"still_open": frame["outcome"].eq(OPEN).astype("int64"),
 		}
 	)
-	table = counted.groupby("strategy", sort=True).sum()
+	return strategy_table_from_sums(counted.groupby("strategy", sort=True, as_index=False).sum(), stored)
+
+
+def strategy_table_from_sums(counted: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+	"""`strategy_table` from uses already counted per strategy (deals_used, deals_won, deals_lost,
+	still_open), as the monthly sums give them."""
+	table = counted.groupby("strategy", sort=True)[
+		["deals_used", "deals_won", "deals_lost", "still_open"]
+	].sum()
 	stored = stored.set_index("strategy")[["times_used", "times_won", "win_rate"]]
 	table = table.join(stored, how="outer")
 	for column in ("deals_used", "deals_won", "deals_lost", "still_open", "times_used", "times_won"):

@@ -12,7 +12,6 @@ deal's furthest stage and forward moves: `rebuild` counts everything again.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -36,7 +35,7 @@ from sales_process.engine.deal_history import (
 	furthest_and_moves,
 )
 from sales_process.engine.rollup import Change, period_parts
-from sales_process.process import rollups
+from sales_process.process import rollups, strategy_rollup
 from sales_process.process.report_scope import ReportScope, restrict
 
 FACT = "Sales Deal Fact"
@@ -87,7 +86,17 @@ def refresh(names: Iterable[str], reference_doctype: str = opportunity.DOCTYPE) 
 	for name in changed:
 		if name in current:
 			_upsert_fact(name, current[name])
+	# the strategies used on a deal count by its company and outcome (Objection Analysis)
+	strategy_rollup.refresh(
+		name
+		for name in changed
+		if _company_and_outcome(current.get(name)) != _company_and_outcome(before.get(name))
+	)
 	return len(changed)
+
+
+def _company_and_outcome(fact: dict | None):
+	return None if fact is None else (fact["company"], bool(fact["won_on"]), bool(fact["lost_on"]))
 
 
 def visit_changed(visit, deleted: bool = False):
@@ -173,64 +182,29 @@ def _comparable(fact: dict | None):
 
 def fact_name(reference_name: str, reference_doctype: str = opportunity.DOCTYPE) -> str:
 	"""A fact row's name: a hash of its deal (a CRM Deal may share an Opportunity's name)."""
-	return hashlib.sha1(f"{reference_doctype}\n{reference_name}".encode()).hexdigest()[:20]
+	return rollups.fact_name(reference_doctype, reference_name)
 
 
-# a fact row as stored: the document's own columns, its deal, then the facts
-FACT_COLUMNS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"reference_doctype",
-	"reference_name",
-	*FACT_FIELDS,
-)
+FACT_COLUMNS = rollups.fact_columns(FACT_FIELDS)
 
 
 def _fact_row(name: str, fact: dict, at: datetime) -> tuple:
-	"""The values of `FACT_COLUMNS` for a deal's facts, written by the system at `at`."""
-	return (
-		fact_name(name),
-		at,
-		at,
-		rollups.SYSTEM,
-		rollups.SYSTEM,
-		opportunity.DOCTYPE,
-		name,
-		*(fact[field] for field in FACT_FIELDS),
-	)
+	return rollups.fact_row(fact_name(name), opportunity.DOCTYPE, name, fact, FACT_FIELDS, at)
 
 
 def _upsert_fact(name: str, fact: dict):
-	table = frappe.qb.DocType(FACT)
-	now = now_datetime()
-	query = (
-		frappe.qb.into(table)
-		.columns(*FACT_COLUMNS)
-		.insert(*_fact_row(name, fact, now))
-		.on_duplicate_key_update(table.modified, now)
-	)
-	for field in FACT_FIELDS:
-		query = query.on_duplicate_key_update(table[field], fact[field])
-	query.run()
+	rollups.upsert_fact(FACT, FACT_COLUMNS, _fact_row(name, fact, now_datetime()), FACT_FIELDS)
 
 
 def rebuild(commit=None) -> int:
 	"""Every deal's facts from scratch and the monthly sums again (a patch, a bulk load, a change
 	of the stage order): `bench --site <site> execute sales_process.process.deal_rollup.rebuild`.
 	`commit`, when given, is called after each batch of deals. Returns the deals counted."""
-	frappe.db.delete(FACT)
-	counted, last = 0, ""
-	now = now_datetime()
-	while names := opportunity.deal_names_after(last, BATCH):
-		last = names[-1]
-		rows = [_fact_row(name, fact, now) for name, fact in facts_of(names).items()]
-		frappe.db.bulk_insert(FACT, FACT_COLUMNS, rows, chunk_size=BATCH)
-		counted += len(rows)
-		if commit:
-			commit()
+
+	def rows_of(names, now):
+		return [_fact_row(name, fact, now) for name, fact in facts_of(names).items()]
+
+	counted = rollups.rebuild_facts(FACT, FACT_COLUMNS, opportunity.deal_name_batches(BATCH), rows_of, commit)
 	rollups.rebuild(DEALS)
 	return counted
 

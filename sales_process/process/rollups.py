@@ -233,6 +233,81 @@ def stored(rollup: Rollup) -> dict[tuple, Change]:
 	return result
 
 
+# fact rows: one per deal (or per deal and something of it), written whole by the system. A row's
+# name is a hash of what it is about, so a write is one upsert and a CRM Deal may share a name.
+
+
+def fact_columns(fields: tuple[str, ...]) -> tuple[str, ...]:
+	"""A fact row's columns as stored: the document's own, its deal, then the facts."""
+	return (
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"reference_doctype",
+		"reference_name",
+		*fields,
+	)
+
+
+def fact_name(*about: str) -> str:
+	return hashlib.sha1("\n".join(about).encode()).hexdigest()[:20]
+
+
+def fact_row(
+	name: str,
+	reference_doctype: str,
+	reference_name: str,
+	values: Mapping,
+	fields: tuple[str, ...],
+	at: datetime,
+) -> tuple:
+	"""The values of `fact_columns(fields)`, written by the system at `at`."""
+	return (
+		name,
+		at,
+		at,
+		SYSTEM,
+		SYSTEM,
+		reference_doctype,
+		reference_name,
+		*(values[field] for field in fields),
+	)
+
+
+def upsert_fact(doctype: str, columns: tuple[str, ...], row: tuple, fields: tuple[str, ...]):
+	"""A fact row written whole by the system: inserted, or its `fields` and `modified` replaced
+	(the row's name, a hash of what it is about, is the key)."""
+	table = frappe.qb.DocType(doctype)
+	values = dict(zip(columns, row, strict=True))
+	query = frappe.qb.into(table).columns(*columns).insert(*row)
+	query = query.on_duplicate_key_update(table.modified, values["modified"])
+	for field in fields:
+		query = query.on_duplicate_key_update(table[field], values[field])
+	query.run()
+
+
+def rebuild_facts(
+	doctype: str,
+	columns: tuple[str, ...],
+	batches: Iterable[list[str]],
+	rows_of: Callable[[list[str], datetime], list[tuple]],
+	commit=None,
+) -> int:
+	"""Throw a fact table's rows away and write them again, `rows_of(batch, now)` for each batch of
+	the documents they are about; `commit`, when given, after each batch. Returns the rows written."""
+	frappe.db.delete(doctype)
+	written, now = 0, now_datetime()
+	for batch in batches:
+		rows = rows_of(batch, now)
+		frappe.db.bulk_insert(doctype, columns, rows, chunk_size=2_000)
+		written += len(rows)
+		if commit:
+			commit()
+	return written
+
+
 def write_fields(doctype: str, fields: tuple[str, ...], rows: list[tuple], chunk: int = 500):
 	"""Stamp `fields` on many rows (name, *values): one UPDATE per chunk, each field a CASE on the
 	row's name (one statement per row would take an hour for a large org's year). No rollup moves:
@@ -256,6 +331,7 @@ def every_rollup() -> list[Rollup]:
 		deal_rollup,
 		objection_rollup,
 		stage_rollup,
+		strategy_rollup,
 		visit_rollup,
 	)
 
@@ -264,7 +340,9 @@ def every_rollup() -> list[Rollup]:
 		visit_rollup.VISITS,
 		stage_rollup.STAGES,
 		objection_rollup.OBJECTIONS,
+		objection_rollup.ITEM_GROUPS,
 		deal_rollup.DEALS,
+		strategy_rollup.USES,
 	]
 
 
@@ -277,14 +355,15 @@ def recount_after_bulk_load(commit=None) -> dict[str, int]:
 	"""Rows written without their controllers (the demo's benchmark volumes, an import by SQL): the
 	deals' outcomes and the Stage Log's facts are stamped first, then every rollup is rebuilt.
 	`commit` is called between batches when given (`bench execute` passes none: one transaction)."""
-	from sales_process.process import deal_rollup, objection_rollup, outcomes, stage_rollup
+	from sales_process.process import deal_rollup, objection_rollup, outcomes, stage_rollup, strategy_rollup
 
 	outcomes.backfill()
 	stage_rollup.restamp_all(commit)
 	objection_rollup.stamp_stages_when_raised()
 	objection_rollup.restamp_all(commit)
 	deal_rollup.rebuild(commit)
-	restamped = (stage_rollup.STAGES, objection_rollup.OBJECTIONS, deal_rollup.DEALS)
+	strategy_rollup.rebuild(commit)
+	restamped = (stage_rollup.STAGES, *objection_rollup.BOTH, deal_rollup.DEALS, strategy_rollup.USES)
 	return {rollup.doctype: rebuild(rollup) for rollup in every_rollup() if rollup not in restamped}
 
 

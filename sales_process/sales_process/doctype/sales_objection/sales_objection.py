@@ -2,7 +2,7 @@ import frappe
 from frappe.model.document import Document
 
 from sales_process.adapters import opportunity
-from sales_process.process import objection_rollup, objections
+from sales_process.process import objection_rollup, objections, strategy_rollup
 from sales_process.process.guards import guard_reassignment, keep_stored, require_write_on_deal
 
 # stamped by the server from the deal (process.objection_rollup); a request cannot set them
@@ -42,9 +42,13 @@ class SalesObjection(Document):
 	def on_trash(self):
 		objection_rollup.objection_deleted(self)
 
+	def after_delete(self):
+		strategy_rollup.answer_deleted(self)
+
 	def on_update(self):
 		"""Every risk the words carry raises its signal, besides the type the objection is filed under."""
 		objection_rollup.objection_written(self)
+		strategy_rollup.answer_written(self)
 		if self.reference_name and (
 			self.is_new()
 			or self.has_value_changed("customer_words")

@@ -3,7 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from sales_process.process import objections
+from sales_process.process import objections, strategy_rollup
 from sales_process.process.guards import changed_fields, guard_reassignment, require_write_on_deal
 
 # set by the process; a rep chooses `strategy`, never these
@@ -61,5 +61,9 @@ class SalesRiskSignal(Document):
 
 	def on_update(self):
 		objections.settle_risk_checkpoint(self)
+		strategy_rollup.answer_written(self)
 		if self.has_value_changed("strategy"):
 			objections.refresh_strategy_stats(self.strategy)
+
+	def after_delete(self):
+		strategy_rollup.answer_deleted(self)

@@ -2,31 +2,32 @@
 trend per month, at which stage and for which item groups, how often the deal was then lost, and
 how each response strategy fares after use.
 
-The database counts objections per (type, deal[, stage or item group]); the ranking, shares,
-pivots and win rates are engine.objections_report. Row rules: a rep sees the objections assigned
-to them and their team (Sales Objection.assigned_to), a manager everyone's."""
+The counts come from monthly rollups kept by every write (process.objection_rollup per type and
+stage or item group, process.strategy_rollup per strategy), a part of a month from the stamped
+rows themselves; the ranking, shares, pivots and win rates are engine.objections_report. Row
+rules: a rep sees the objections assigned to them and their team (Sales Objection.assigned_to),
+a manager everyone's."""
 
 from __future__ import annotations
 
 import frappe
 import pandas as pd
 from frappe import _
-from frappe.query_builder.functions import Coalesce, Count, NullIf
+from frappe.query_builder.functions import Coalesce
 from frappe.utils import cint, now_datetime
 
 from sales_process.engine.objections_report import (
-	ROLLUP_COUNTS,
+	SUMMARY_COLUMNS,
 	leading_types,
 	matrix,
 	months_between,
-	outcome,
 	overall_from_sums,
 	rank_types,
-	strategy_table,
-	summarize,
+	strategy_table_from_sums,
 	summary_from_sums,
 )
-from sales_process.process import objection_rollup
+from sales_process.engine.strategy_uses import STRATEGY_ROLLUP_COUNTS
+from sales_process.process import objection_rollup, strategy_rollup
 from sales_process.process.report_scope import ReportScope, chosen, report_scope, restrict
 from sales_process.process.rollups import split_period
 
@@ -41,7 +42,6 @@ TOP_TYPES, TREND, BY_STAGE, BY_ITEM_GROUP, STRATEGIES = (
 VIEWS = (TOP_TYPES, TREND, BY_STAGE, BY_ITEM_GROUP, STRATEGIES)
 DEFAULT_TOP_N = 10
 CHART_SERIES = 8  # lines or stacks beyond this are unreadable; the table has them all
-PAIR_COLUMNS = ["objection_type", "deal", "objections", "deal_status", "amount"]
 
 
 def execute(filters=None):
@@ -82,49 +82,27 @@ def company_currency(company: str | None) -> str | None:
 # --- queries --------------------------------------------------------------------------------
 
 
-def scoped_objections(scope: ReportScope):
-	"""Objections raised in the period that the reader may see, with their deal joined.
-
-	Company, territory and customer group are the deal's. An objection on no deal passes the
-	company filter (it belongs to no company) but not a territory or customer group filter.
-	"""
-	objection = frappe.qb.DocType("Sales Objection")
-	deal = frappe.qb.DocType(OPPORTUNITY)
-	query = (
-		frappe.qb.from_(objection)
-		.left_join(deal)
-		.on((objection.reference_doctype == OPPORTUNITY) & (objection.reference_name == deal.name))
-		.where((objection.creation >= scope.start) & (objection.creation < scope.end))
-	)
-	query = restrict(
-		query,
-		scope,
-		rep=objection.assigned_to,
-		territory=deal.territory,
-		customer_group=deal.customer_group,
-	)
-	if scope.company:
-		query = query.where((deal.company == scope.company) | deal.name.isnull())
-	return query, objection, deal
-
-
 SUM_KEYS = ["objection_type", "month", "stage"]
+ITEM_GROUP_SUM_KEYS = ["objection_type", "item_group"]
 
 
-def objection_sums(scope: ReportScope, now) -> pd.DataFrame:
-	"""The rollup counts per type, month and stage when raised (ROLLUP_COUNTS): whole months from
-	Sales Objection Month, a part of a month and territory / customer-group filters from the
-	objections themselves (their stamped facts: no join but for those filters)."""
+def objection_sums(
+	scope: ReportScope, now, rollup=objection_rollup.OBJECTIONS, keys=SUM_KEYS
+) -> pd.DataFrame:
+	"""A rollup's counts per `keys` (by default type, month and stage when raised): whole months
+	from the rollup, a part of a month and territory / customer-group filters from the objections
+	themselves (their stamped facts: no join but for those filters)."""
 	if scope.territories is not None or scope.customer_groups is not None:
 		months, parts = [], [(scope.start, scope.end)]
 	else:
 		months, parts = split_period(scope.start, scope.end, now)
-	rows = objection_rollup.month_sums(scope, months, SUM_KEYS)
+	rows = objection_rollup.month_sums(scope, months, keys, rollup)
 	for start, end in parts:
 		query, objection = stamped_objections(scope, start, end)
-		rows += objection_rollup.raw_sums(query, objection, SUM_KEYS)
-	table = frame(rows, [*SUM_KEYS, *ROLLUP_COUNTS])
-	table["month"] = [month.strftime("%Y-%m") if month else "" for month in table["month"]]
+		rows += objection_rollup.raw_sums(query, objection, keys, rollup)
+	table = frame(rows, [*keys, *rollup.counts])
+	if "month" in keys:
+		table["month"] = [month.strftime("%Y-%m") if month else "" for month in table["month"]]
 	return table
 
 
@@ -141,74 +119,6 @@ def stamped_objections(scope: ReportScope, start, end):
 		)
 		query = restrict(query, scope, territory=deal.territory, customer_group=deal.customer_group)
 	return query, objection
-
-
-def deal_amount(deal):
-	"""The deal's amount in company currency; ERPNext fills the base amount only in the form, so a
-	deal made through the API or an import falls back to amount × exchange rate."""
-	return Coalesce(
-		NullIf(deal.base_opportunity_amount, 0),
-		deal.opportunity_amount * Coalesce(NullIf(deal.conversion_rate, 0), 1),
-	)
-
-
-def item_group_pair_query(scope: ReportScope):
-	"""Objections per (type, item group, deal): a deal with several item groups counts in each."""
-	query, objection, deal = scoped_objections(scope)
-	item = frappe.qb.DocType("Opportunity Item")
-	amount = deal_amount(deal)
-	return (
-		query.left_join(item)
-		.on((item.parenttype == OPPORTUNITY) & (item.parent == deal.name))
-		.select(
-			objection.objection_type,
-			item.item_group,
-			deal.name,
-			Count(objection.name).distinct(),
-			deal.status,
-			amount.as_("amount"),
-		)
-		.groupby(objection.objection_type, item.item_group, deal.name, deal.status, amount.as_("amount"))
-	)
-
-
-def strategy_uses(scope: ReportScope) -> pd.DataFrame:
-	"""Every deal on which a strategy answered an objection or a risk signal raised in the period.
-
-	Risk signals count as uses too, as in the strategy's stored figures.
-	"""
-	rows = []
-	for doctype in ("Sales Objection", "Sales Risk Signal"):
-		source = frappe.qb.DocType(doctype)
-		deal = frappe.qb.DocType(OPPORTUNITY)
-		query = (
-			frappe.qb.from_(source)
-			.join(deal)
-			.on((source.reference_doctype == OPPORTUNITY) & (source.reference_name == deal.name))
-			.select(source.strategy, deal.name, deal.status, deal.sp_won_on)
-			.distinct()
-			.where(
-				(source.creation >= scope.start)
-				& (source.creation < scope.end)
-				& (Coalesce(source.strategy, "") != "")
-			)
-		)
-		query = restrict(
-			query,
-			scope,
-			rep=source.assigned_to,
-			company=deal.company,
-			territory=deal.territory,
-			customer_group=deal.customer_group,
-		)
-		rows.extend(query.run())
-	uses = pd.DataFrame(rows, columns=["strategy", "deal", "deal_status", "won_on"])
-	# won is the deal's stored outcome: a Sales Order of it was submitted (process.outcomes)
-	uses["outcome"] = [
-		outcome(status, pd.notna(won_on))
-		for status, won_on in zip(uses["deal_status"], uses["won_on"], strict=True)
-	]
-	return uses
 
 
 def stage_order() -> list[str]:
@@ -374,9 +284,12 @@ def stage_view(scope, sums, top_n, currency):
 
 
 def item_group_view(scope, sums, top_n, currency):
-	breakdown = frame(item_group_pair_query(scope).run(), ["objection_type", "item_group", *PAIR_COLUMNS[1:]])
+	"""Read from the item-group rollup: each objection carries its deal's item groups (stamped)."""
+	breakdown = objection_sums(scope, now_datetime(), objection_rollup.ITEM_GROUPS, ITEM_GROUP_SUM_KEYS)
 	leaders = leading_types(type_summary(sums, top_n), top_n)
-	table = summarize(breakdown[breakdown["objection_type"].isin(leaders)], ["item_group", "objection_type"])
+	table = summary_from_sums(
+		breakdown[breakdown["objection_type"].isin(leaders)], ["item_group", "objection_type"]
+	)[["item_group", "objection_type", *SUMMARY_COLUMNS]]
 	group_totals = table.groupby("item_group")["objections"].transform("sum")
 	table = (
 		table.assign(_group_total=group_totals)
@@ -448,7 +361,10 @@ def stacked_chart(data: list[dict], labels: list[str], fieldnames: list[str]):
 
 
 def strategies_view(scope, sums, top_n, currency):
-	uses = strategy_uses(scope)
+	used = pd.DataFrame(
+		strategy_rollup.strategy_sums(scope, now_datetime()),
+		columns=["strategy", *STRATEGY_ROLLUP_COUNTS],
+	)
 	stored = pd.DataFrame(
 		frappe.get_all(
 			"Sales Response Strategy",
@@ -457,7 +373,7 @@ def strategies_view(scope, sums, top_n, currency):
 		),
 		columns=["strategy", "times_used", "times_won", "win_rate"],
 	)
-	table = strategy_table(uses, stored)
+	table = strategy_table_from_sums(used, stored)
 	table = table[(table["deals_used"] > 0) | (table["stored_times_used"] > 0)]
 	data = records(table)
 	columns = [
@@ -512,7 +428,7 @@ def message(view: str) -> str:
 			"Item groups of the deal's items; a deal with several item groups counts in each. Top N types by count."
 		),
 		STRATEGIES: _(
-			"Uses = distinct deals on which the strategy answered an objection or a risk signal raised in the period, within the filters. Won = a Sales Order of the deal was submitted. The stored figures are the strategy's own, over all time and every rep."
+			"Uses = deals on which the strategy first answered an objection or a risk signal in the period (a deal counts once per strategy, in the month of that first answer, for the rep it was assigned to), within the filters. Won = a Sales Order of the deal was submitted; lost = the deal was lost or closed. The stored figures are the strategy's own, over all time and every rep."
 		),
 	}[view]
 	return f"{common} {detail}"

@@ -250,10 +250,13 @@ class TestObjectionAnalysis(EnrolledCompanyTestCase):
 				rows[(PUMPS, PRICE)]["deals"],
 				rows[(PUMPS, PRICE)]["value_at_stake"],
 			),
-			(3, 2, 1000),  # O1 O2 (D1) + O4 (D2, lost)
+			# O1 O2 (D1) + O4 (D2, lost); as in Top Types a deal counts in the month it first raised
+			# the type: D1 first raised Price on 2/20, so only D2 — lost, nothing at stake
+			(3, 1, 0),
 		)
 		self.assertEqual(rows[(PUMPS, PRICE)]["lost_share"], 33.3)
-		self.assertEqual((rows[(VALVES, PRICE)]["objections"], rows[(VALVES, PRICE)]["deals"]), (2, 1))
+		self.assertEqual((rows[(VALVES, PRICE)]["objections"], rows[(VALVES, PRICE)]["deals"]), (2, 0))
+		self.assertEqual(rows[(PUMPS, TENDER)]["value_at_stake"], 1000)  # D1's first Tender, O3
 		self.assertEqual(rows[(PUMPS, TENDER)]["objections"], 1)
 		self.assertEqual(rows[(VALVES, TENDER)]["objections"], 1)
 		self.assertEqual(rows[("No Items", TENDER)]["value_at_stake"], 2000)  # D3

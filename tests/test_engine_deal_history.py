@@ -166,3 +166,82 @@ def test_monthly_sums_give_the_rates_and_funnel_of_a_deal_by_deal_count(seed):
 		product = math.prod(of_rep["conversion"].dropna())
 		reached_first = of_rep["reached"].iloc[0]
 		assert product == pytest.approx(len(won) / reached_first)
+
+
+def pipeline_fact(**values):
+	base = dict(
+		created_on=datetime(2026, 1, 5),
+		company="C",
+		rep="a@x",
+		won_on=None,
+		lost_on=None,
+		amount=1000.0,
+		furthest=1,
+		moves=0,
+		visits=0,
+		quotations=0,
+		is_open=True,
+		stage="Proposal",
+		probability=40,
+	)
+	return deal_fact(**{**base, **values})
+
+
+def test_only_an_open_deal_adds_to_the_pipeline_its_amount_and_weights():
+	from sales_process.engine.deal_history import pipeline_contribution
+
+	(item,) = pipeline_contribution(pipeline_fact())
+	assert item.key == ("C", "a@x", "Proposal", 0)
+	assert item.counts == {
+		"deals": 1,
+		"amount": 1000.0,
+		"weighted_by_deal": 40_000.0,
+		"weighted_by_model": 0.0,
+	}
+	(scored,) = pipeline_contribution(pipeline_fact(model_probability=62.5, probability=150))
+	assert scored.key[-1] == 1
+	assert (scored.counts["weighted_by_deal"], scored.counts["weighted_by_model"]) == (100_000.0, 62_500.0)
+	assert pipeline_contribution(pipeline_fact(is_open=False)) == []
+
+
+def test_the_pipeline_sums_weigh_as_the_deals_do():
+	"""On generated open deals, `weighted_pipeline` of the summed groups equals it over the deals:
+	stage probability when the stage has one, else the deal's own, the model's for scored deals."""
+	from sales_process.engine.deal_history import pipeline_contribution, pipeline_groups
+	from sales_process.engine.targets import weighted_pipeline
+
+	rng = random.Random(3)
+	stage_probabilities = {"Qualification": 10.0, "Proposal": 0.0, "Negotiation": 70.0}
+	facts = []
+	for _ in range(300):
+		scored = rng.random() < 0.4
+		facts.append(
+			pipeline_fact(
+				rep=rng.choice(["a@x", "b@x", "c@x"]),
+				stage=rng.choice([*stage_probabilities, None]),
+				amount=float(rng.randrange(0, 90) * 100),
+				probability=rng.choice([0, 20, 50, 100, 120]),
+				model_probability=rng.random() * 100 if scored else None,
+				is_open=rng.random() < 0.8,
+			)
+		)
+	sums = {}
+	for key, change in total(item for fact in facts for item in pipeline_contribution(fact)).items():
+		sums[key[1:]] = change.counts
+	open_facts = [fact for fact in facts if fact["is_open"]]
+	for use_model in (False, True):
+		deals = pd.DataFrame(
+			[
+				(
+					fact["rep"],
+					None if use_model and fact["scored"] else fact["stage"],
+					fact["model_probability"] if use_model and fact["scored"] else fact["probability"],
+					fact["amount"],
+				)
+				for fact in open_facts
+			],
+			columns=["rep", "stage", "probability", "amount"],
+		)
+		expected = weighted_pipeline(deals, stage_probabilities)
+		got = weighted_pipeline(pipeline_groups(sums, use_model), stage_probabilities)
+		assert got.sort_index().to_dict() == pytest.approx(expected.sort_index().to_dict())

@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 
 from sales_process.engine.compliance import COUNT_COLUMNS, ROLLUP_KEYS
-from sales_process.engine.deal_history import DEAL_ROLLUP_COUNTS, DEAL_ROLLUP_KEYS
+from sales_process.engine.deal_history import (
+	DEAL_ROLLUP_COUNTS,
+	DEAL_ROLLUP_KEYS,
+	PIPELINE_COUNTS,
+	PIPELINE_KEYS,
+)
 from sales_process.engine.funnel import STAGE_ROLLUP_COUNTS, STAGE_ROLLUP_KEYS
 from sales_process.engine.objections_report import ITEM_GROUP_COUNTS, ITEM_GROUP_KEYS
 from sales_process.engine.objections_report import ROLLUP_COUNTS as OBJECTION_COUNTS
@@ -27,6 +32,7 @@ DOCTYPES = Path(__file__).resolve().parent.parent / "sales_process" / "sales_pro
 		("sales_objection_month", OBJECTION_KEYS, OBJECTION_COUNTS),
 		("sales_objection_item_group_month", ITEM_GROUP_KEYS, ITEM_GROUP_COUNTS),
 		("sales_deal_month", DEAL_ROLLUP_KEYS, DEAL_ROLLUP_COUNTS),
+		("sales_open_pipeline", PIPELINE_KEYS, PIPELINE_COUNTS),
 		("sales_strategy_month", STRATEGY_ROLLUP_KEYS, STRATEGY_ROLLUP_COUNTS),
 	],
 )

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 
 import frappe
+from frappe.query_builder import Case
 from frappe.query_builder.functions import Coalesce, Count, Max, NullIf
 from frappe.utils import flt
 
@@ -41,6 +42,8 @@ SERVER_FIELDS = (
 	"sp_scored_on",
 )
 REP_FIELD = "opportunity_owner"
+# `sp_probability_source` of a close probability the company's Sales Win Model gave
+SCORED_BY_MODEL = "Model"
 
 # ERPNext field behind each scope dimension of a checkpoint
 SCOPE_FIELDS = {
@@ -698,7 +701,8 @@ def open_deal_names(company: str, after: str = "", limit: int = 2000) -> list[st
 
 def history_values_of(names: list[str]) -> list[frappe._dict]:
 	"""What a deal's history facts (process.deal_rollup) read from the deal itself: creation,
-	company, rep, stage now, the stored outcome moments and the amount in company currency."""
+	company, rep, stage now, the stored outcome moments, the amount in company currency, the
+	status, its own probability and its close probability when the model scored it."""
 	deal = frappe.qb.DocType(DOCTYPE)
 	return (
 		frappe.qb.from_(deal)
@@ -711,6 +715,11 @@ def history_values_of(names: list[str]) -> list[frappe._dict]:
 			deal.sp_won_on,
 			deal.sp_lost_on,
 			deal.base_opportunity_amount,
+			deal.status,
+			deal.probability,
+			Case()
+			.when(deal.sp_probability_source == SCORED_BY_MODEL, deal.sp_close_probability)
+			.as_("model_probability"),
 		)
 		.where(deal.name.isin(list(names) or [""]))
 		.run(as_dict=True)

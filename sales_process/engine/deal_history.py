@@ -59,7 +59,19 @@ FACT_FIELDS = (
 	"moves",
 	"visits",
 	"quotations",
+	# the deal as it is now, for the open pipeline
+	"is_open",
+	"stage",
+	"amount",
+	"probability",  # the deal's own, in percent
+	"scored",  # the company's Sales Win Model scored it
+	"model_probability",  # then its close probability, in percent
 )
+
+# the open pipeline now (not per month): per company, rep, stage and whether the close-probability
+# model scored the deal, the deals, their amounts and their amounts × each probability (percent)
+PIPELINE_KEYS = ("company", "rep", "stage", "scored")
+PIPELINE_COUNTS = ("deals", "amount", "weighted_by_deal", "weighted_by_model")
 
 
 @dataclass(frozen=True)
@@ -94,9 +106,14 @@ def deal_fact(
 	moves: int,
 	visits: int,
 	quotations: int,
+	is_open: bool = False,
+	stage: str | None = None,
+	probability: float | None = None,
+	model_probability: float | None = None,
 ) -> dict:
 	"""One deal's facts as its row stores them (`FACT_FIELDS`). Won is the stored outcome (a Sales
-	Order submitted: `process.outcomes`); lost only when not won."""
+	Order submitted: `process.outcomes`); lost only when not won. Open: not won, lost, closed or
+	converted; `model_probability` is given only for a deal the Sales Win Model scored."""
 	won = won_on is not None
 	return {
 		"created_on": created_on,
@@ -109,7 +126,49 @@ def deal_fact(
 		"moves": int(moves or 0),
 		"visits": int(visits or 0),
 		"quotations": int(quotations or 0),
+		"is_open": int(bool(is_open)),
+		"stage": stage or None,
+		"amount": float(amount or 0),
+		"probability": float(probability or 0),
+		"scored": int(model_probability is not None),
+		"model_probability": float(model_probability or 0),
 	}
+
+
+def _percent(value) -> float:
+	"""A probability as the pipeline weighs it: percent, within 0–100."""
+	return min(max(float(value or 0), 0.0), 100.0)
+
+
+def pipeline_contribution(fact: Mapping) -> list[Contribution]:
+	"""What an open deal adds to the open pipeline; a closed one nothing."""
+	if not fact.get("is_open"):
+		return []
+	amount = float(fact.get("amount") or 0)
+	scored = bool(fact.get("scored"))
+	counts = {
+		"deals": 1,
+		"amount": amount,
+		"weighted_by_deal": amount * _percent(fact.get("probability")),
+		"weighted_by_model": amount * _percent(fact.get("model_probability")) if scored else 0.0,
+	}
+	key = (fact.get("company") or "", fact.get("rep") or "", fact.get("stage") or "", int(scored))
+	return [Contribution(key, counts)]
+
+
+def pipeline_groups(sums: Mapping[tuple[str, str, int], Mapping], use_model: bool) -> pd.DataFrame:
+	"""`engine.targets.weighted_pipeline`'s open deals from the pipeline's sums per (rep, stage,
+	scored): one row per group whose probability is its amount-weighted mean, so that amount ×
+	probability is the group's weighted sum. With the model in use a scored group has no stage
+	(the model's probability stands whatever the stage's)."""
+	rows = []
+	for (rep, stage, scored), counts in sums.items():
+		amount = float(counts.get("amount") or 0)
+		by_model = bool(scored) and use_model
+		weighted = float(counts.get("weighted_by_model" if by_model else "weighted_by_deal") or 0)
+		probability = weighted / amount if amount else 0.0
+		rows.append((rep, None if by_model else (stage or None), probability, amount))
+	return pd.DataFrame(rows, columns=["rep", "stage", "probability", "amount"])
 
 
 def cycle_days_of(created_on: datetime, won_on: datetime) -> float:

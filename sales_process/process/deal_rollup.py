@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from numbers import Number
 
 import frappe
 from frappe.query_builder import Case, CustomFunction
@@ -29,10 +30,13 @@ from sales_process.engine.deal_history import (
 	DEAL_ROLLUP_KEYS,
 	FACT_COUNTS,
 	FACT_FIELDS,
+	PIPELINE_COUNTS,
+	PIPELINE_KEYS,
 	Move,
 	deal_contribution,
 	deal_fact,
 	furthest_and_moves,
+	pipeline_contribution,
 )
 from sales_process.engine.rollup import Change, period_parts
 from sales_process.process import rollups, strategy_rollup
@@ -40,6 +44,7 @@ from sales_process.process.report_scope import ReportScope, restrict
 
 FACT = "Sales Deal Fact"
 ROLLUP = "Sales Deal Month"
+PIPELINE_ROLLUP = "Sales Open Pipeline"
 LOG = "Sales Stage Log"
 VISIT = "Sales Visit Log"
 VISITED_STATUSES = ("Checked In", "Checked Out")
@@ -54,6 +59,16 @@ DEALS = rollups.Rollup(
 	contribution=deal_contribution,
 	datetime_fields=("created_on", "won_on", "lost_on"),
 )
+PIPELINE = rollups.Rollup(
+	doctype=PIPELINE_ROLLUP,
+	keys=PIPELINE_KEYS,
+	counts=PIPELINE_COUNTS,
+	source=FACT,
+	fields=FACT_FIELDS,
+	contribution=pipeline_contribution,
+	datetime_fields=("created_on", "won_on", "lost_on"),
+)
+BOTH = (DEALS, PIPELINE)
 
 TimestampDiff = CustomFunction("TIMESTAMPDIFF", ["unit", "start", "end"])
 
@@ -74,11 +89,12 @@ def refresh(names: Iterable[str], reference_doctype: str = opportunity.DOCTYPE) 
 	changed = [name for name in names if _comparable(current.get(name)) != _comparable(before.get(name))]
 	if not changed:
 		return 0
-	rollups.apply(
-		DEALS,
-		[before[name] for name in changed if name in before],
-		[current[name] for name in changed if name in current],
-	)
+	for rollup in BOTH:
+		rollups.apply(
+			rollup,
+			[before[name] for name in changed if name in before],
+			[current[name] for name in changed if name in current],
+		)
 	gone = [name for name in changed if name not in current]
 	if gone:
 		fact = frappe.qb.DocType(FACT)
@@ -156,6 +172,10 @@ def facts_of(names: list[str]) -> dict[str, dict]:
 			moves=forward,
 			visits=int(visits.get(deal.name) or 0),
 			quotations=quotations.get(deal.name, 0),
+			is_open=opportunity.is_scorable(deal),  # open: no outcome, not closed
+			stage=deal.sales_stage,
+			probability=deal.probability,
+			model_probability=deal.model_probability,
 		)
 	return facts
 
@@ -175,7 +195,8 @@ def _comparable(fact: dict | None):
 	if fact is None:
 		return None
 	return tuple(
-		round(float(value), 6) if isinstance(value, float | int) and not isinstance(value, bool) else value
+		# a stored number may come back as a Decimal: compare numbers as rounded floats
+		round(float(value), 6) if isinstance(value, Number) and not isinstance(value, bool) else value
 		for value in (fact.get(field) for field in FACT_FIELDS)
 	)
 
@@ -205,7 +226,8 @@ def rebuild(commit=None) -> int:
 		return [_fact_row(name, fact, now) for name, fact in facts_of(names).items()]
 
 	counted = rollups.rebuild_facts(FACT, FACT_COLUMNS, opportunity.deal_name_batches(BATCH), rows_of, commit)
-	rollups.rebuild(DEALS)
+	for rollup in BOTH:
+		rollups.rebuild(rollup)
 	return counted
 
 
@@ -311,3 +333,22 @@ def _narrow(query, fact, scope: ReportScope):
 		)
 		query = restrict(query, scope, territory=deal.territory, customer_group=deal.customer_group)
 	return restrict(query, scope, rep=fact.rep, company=fact.company)
+
+
+def open_pipeline(scope: ReportScope) -> dict[tuple[str, str, int], dict]:
+	"""The open deals now in the reader's company and reps, summed per (rep, stage, scored) from
+	`Sales Open Pipeline` (a territory or customer-group filter reads the deals instead)."""
+	table = frappe.qb.DocType(PIPELINE_ROLLUP)
+	query = (
+		frappe.qb.from_(table)
+		.select(
+			table.rep, table.stage, table.scored, *(Sum(table[name]).as_(name) for name in PIPELINE_COUNTS)
+		)
+		.groupby(table.rep, table.stage, table.scored)
+	)
+	query = restrict(query, scope, rep=table.rep, company=table.company)
+	return {
+		(rep, stage, int(scored)): dict(zip(PIPELINE_COUNTS, values, strict=True))
+		for rep, stage, scored, *values in query.run()
+		if any(values)  # a group every deal has left keeps its row, at zero
+	}

@@ -21,12 +21,12 @@ from frappe.utils import flt, fmt_money, now_datetime
 from sales_process.adapters import opportunity
 from sales_process.engine import win_features
 from sales_process.engine.win_model import STAGE, WinModel, explain, score
-from sales_process.process import win_data
+from sales_process.process import deal_rollup, win_data
 from sales_process.process.settings import enrolled_companies
 
 MODEL = "Sales Win Model"
 ACTIVE = "Active"
-SOURCE_MODEL = "Model"
+SOURCE_MODEL = opportunity.SCORED_BY_MODEL
 SOURCE_STAGE = "Stage Default"
 TOP_REASONS = 5
 # a fact that moves the probability by less than half a point is not a reason worth showing
@@ -89,8 +89,11 @@ def score_on_change(doc):
 		)
 		if not _changed(doc, values):
 			return  # most saves move nothing the figure depends on: no write
+		was_model = doc.get("sp_probability_source") == SOURCE_MODEL
 		opportunity.store_score(doc.name, values)
 		doc.update(values)  # the response shows what was stored
+		if was_model:
+			deal_rollup.refresh([doc.name])  # the pipeline no longer weighs it by the model
 		return
 	if frappe.flags.in_import or frappe.flags.in_patch or frappe.flags.in_install:
 		return  # the daily job scores them
@@ -123,9 +126,11 @@ def score_deals(names: list[str], now=None) -> dict[str, dict]:
 		else:
 			results.update(_model_scores(active[1], company_rows, now))
 	stored = opportunity.stored_scores(list(results))
-	for name, values in results.items():
-		if _changed(stored.get(name) or {}, values):
-			opportunity.store_score(name, values)
+	changed = [name for name, values in results.items() if _changed(stored.get(name) or {}, values)]
+	for name in changed:
+		opportunity.store_score(name, results[name])
+	# a model's score weighs the deal in Target Back-calculation's open pipeline
+	deal_rollup.refresh(changed)
 	return results
 
 

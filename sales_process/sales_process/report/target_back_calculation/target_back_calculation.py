@@ -34,7 +34,7 @@ from frappe.utils.data import escape_html
 
 from sales_process.adapters import opportunity
 from sales_process.engine import targets as engine
-from sales_process.engine.deal_history import History, history_of
+from sales_process.engine.deal_history import History, history_of, pipeline_groups
 from sales_process.engine.targets import Rate, Status
 from sales_process.process import deal_rollup, win_scores
 from sales_process.process.report_scope import report_scope, restrict
@@ -225,6 +225,14 @@ class Reader:
 		return {rep: flt(amount) for rep, amount in rows}
 
 	def open_deals(self, use_model: bool = False) -> pd.DataFrame:
+		"""Open deals' amounts per rep, stage and probability, from the open pipeline's sums
+		(`engine.deal_history.pipeline_groups`), or with a territory or customer-group filter from
+		the deals themselves."""
+		if self.scope.territories is None and self.scope.customer_groups is None:
+			return pipeline_groups(deal_rollup.open_pipeline(self.scope), use_model)
+		return self.open_deals_read(use_model)
+
+	def open_deals_read(self, use_model: bool = False) -> pd.DataFrame:
 		"""Open deals' amounts summed per rep, stage and the deal's own probability. With the
 		company's Sales Win Model in use, a deal the model scored is weighted by its close
 		probability instead (its row has no stage, so the engine takes the deal's probability)."""

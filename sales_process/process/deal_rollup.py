@@ -325,6 +325,18 @@ def fact_sums(scope: ReportScope, parts) -> dict[tuple, Change]:
 	return sums
 
 
+def deals_created(scope: ReportScope, start: datetime, end: datetime) -> dict[str, int]:
+	"""Per rep, the deals in the reader's scope created in [start, end)."""
+	fact = frappe.qb.DocType(FACT)
+	query = (
+		frappe.qb.from_(fact)
+		.select(fact.rep, Count("*"))
+		.where((fact.created_on >= start) & (fact.created_on < end))
+		.groupby(fact.rep)
+	)
+	return {rep: int(count) for rep, count in _narrow(query, fact, scope).run()}
+
+
 def _narrow(query, fact, scope: ReportScope):
 	if scope.territories is not None or scope.customer_groups is not None:
 		deal = frappe.qb.DocType(opportunity.DOCTYPE)

@@ -248,10 +248,11 @@ def month_sums(scope: ReportScope, months: list[date], by: list[str], rollup=OBJ
 	return [dict(zip([*by, *rollup.counts], row, strict=True)) for row in query.run()]
 
 
-def raw_sums(query, objection, by: list[str], rollup=OBJECTIONS) -> list[dict]:
+def raw_sums(query, objection, by: list[str], rollup=OBJECTIONS, sign: int = 1) -> list[dict]:
 	"""The same sums from the objections `query` selects (a part of a month, or with a territory
-	or customer-group filter). An "item_group" key groups by the stamped item groups, then counts
-	each group of objections under each of its deal's groups."""
+	or customer-group filter), times `sign` (-1: objections taken out of a month read whole). An
+	"item_group" key groups by the stamped item groups, then counts each group of objections
+	under each of its deal's groups."""
 	terms = []
 	for key in by:
 		if key == "month":
@@ -275,7 +276,13 @@ def raw_sums(query, objection, by: list[str], rollup=OBJECTIONS) -> list[dict]:
 	query = query.select(*terms, *(counts[name] for name in rollup.counts))
 	if terms:
 		query = query.groupby(*terms)
-	rows = [dict(zip([*by, *rollup.counts], row, strict=True)) for row in query.run()]
+	rows = [
+		{
+			**dict(zip(by, row, strict=False)),
+			**{name: sign * (value or 0) for name, value in zip(rollup.counts, row[len(by) :], strict=True)},
+		}
+		for row in query.run()
+	]
 	if "month" in by:
 		for row in rows:
 			row["month"] = frappe.utils.getdate(row["month"])

@@ -19,6 +19,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from sales_process.adapters import opportunity
 from sales_process.engine.objections_report import LOST, WON
+from sales_process.engine.rollup import period_parts
 from sales_process.engine.strategy_uses import (
 	STRATEGY_ROLLUP_COUNTS,
 	STRATEGY_ROLLUP_KEYS,
@@ -176,16 +177,20 @@ def rebuild(commit=None) -> int:
 
 def strategy_sums(scope: ReportScope, now: datetime) -> list[dict]:
 	"""Per strategy, the deals it was first used on in the reader's period and scope, by outcome:
-	whole months from `Sales Strategy Month`, a part of a month from the uses themselves, and
+	whole months from `Sales Strategy Month`, a month the period cuts from its uses inside the
+	period or as its sums less the uses outside (whichever reads fewer days), and
 	everything under a territory or customer-group filter (the deal's, read now) from the uses
 	joined to their deals."""
 	if scope.territories is not None or scope.customer_groups is not None:
-		months, parts = [], [(scope.start, scope.end)]
+		months, parts = [], [(scope.start, scope.end, 1)]
 	else:
-		months, parts = rollups.split_period(scope.start, scope.end, now)
+		months, parts = period_parts(scope.start, scope.end, now)
 	rows = _month_sums(scope, months)
-	for start, end in parts:
-		rows += _use_sums(scope, start, end)
+	for start, end, sign in parts:
+		rows += [
+			{**row, **{name: sign * int(row[name] or 0) for name in STRATEGY_ROLLUP_COUNTS}}
+			for row in _use_sums(scope, start, end)
+		]
 	return rows
 
 

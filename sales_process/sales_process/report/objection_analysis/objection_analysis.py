@@ -26,10 +26,10 @@ from sales_process.engine.objections_report import (
 	strategy_table_from_sums,
 	summary_from_sums,
 )
+from sales_process.engine.rollup import period_parts
 from sales_process.engine.strategy_uses import STRATEGY_ROLLUP_COUNTS
 from sales_process.process import objection_rollup, strategy_rollup
 from sales_process.process.report_scope import ReportScope, chosen, report_scope, restrict
-from sales_process.process.rollups import split_period
 
 OPPORTUNITY = "Opportunity"
 TOP_TYPES, TREND, BY_STAGE, BY_ITEM_GROUP, STRATEGIES = (
@@ -90,16 +90,18 @@ def objection_sums(
 	scope: ReportScope, now, rollup=objection_rollup.OBJECTIONS, keys=SUM_KEYS
 ) -> pd.DataFrame:
 	"""A rollup's counts per `keys` (by default type, month and stage when raised): whole months
-	from the rollup, a part of a month and territory / customer-group filters from the objections
-	themselves (their stamped facts: no join but for those filters)."""
+	from the rollup; a month the period cuts from its objections inside the period or as its
+	rollup rows less its objections outside (whichever reads fewer days); territory and
+	customer-group filters from the objections themselves (their stamped facts: no join but for
+	those filters)."""
 	if scope.territories is not None or scope.customer_groups is not None:
-		months, parts = [], [(scope.start, scope.end)]
+		months, parts = [], [(scope.start, scope.end, 1)]
 	else:
-		months, parts = split_period(scope.start, scope.end, now)
+		months, parts = period_parts(scope.start, scope.end, now)
 	rows = objection_rollup.month_sums(scope, months, keys, rollup)
-	for start, end in parts:
+	for start, end, sign in parts:
 		query, objection = stamped_objections(scope, start, end)
-		rows += objection_rollup.raw_sums(query, objection, keys, rollup)
+		rows += objection_rollup.raw_sums(query, objection, keys, rollup, sign)
 	table = frame(rows, [*keys, *rollup.counts])
 	if "month" in keys:
 		table["month"] = [month.strftime("%Y-%m") if month else "" for month in table["month"]]

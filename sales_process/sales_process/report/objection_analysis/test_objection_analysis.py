@@ -4,6 +4,7 @@ out by hand below, read by two reps, a Sales Manager and an accountant, in every
 from datetime import datetime
 
 import frappe
+import pandas as pd
 from frappe.desk.query_report import run
 
 from sales_process.process import rollups
@@ -305,3 +306,42 @@ class TestObjectionAnalysis(EnrolledCompanyTestCase):
 		with self.assertRaises(frappe.ValidationError) as refusal:
 			self.report(view="Everything")
 		self.assertIn("Top Types", str(refusal.exception))
+
+	def test_a_cut_month_read_as_its_rollup_less_the_rest_equals_counting_the_objections(self):
+		"""3 March – 30 April: March is read as its rollup rows less 1–2 March (two days of rows, not
+		twenty-nine); the sums equal those of every objection in the period counted one by one."""
+		from frappe.utils import now_datetime
+
+		from sales_process.engine.objections_report import summary_from_sums
+		from sales_process.process import objection_rollup, strategy_rollup
+		from sales_process.process.report_scope import report_scope
+		from sales_process.sales_process.report.objection_analysis import objection_analysis as report
+
+		filters = {"company": self.company, "from_date": "2026-03-03", "to_date": "2026-04-30"}
+		with as_user(MANAGER):
+			scope = report_scope(filters)
+			now = now_datetime()
+			for rollup, keys in (
+				(objection_rollup.OBJECTIONS, report.SUM_KEYS),
+				(objection_rollup.ITEM_GROUPS, report.ITEM_GROUP_SUM_KEYS),
+			):
+				query, objection = report.stamped_objections(scope, scope.start, scope.end)
+				counted = report.frame(
+					objection_rollup.raw_sums(query, objection, keys, rollup), [*keys, *rollup.counts]
+				)
+				read = report.objection_sums(scope, now, rollup, keys)
+				by = [key for key in keys if key != "month"]
+				pd.testing.assert_frame_equal(
+					summary_from_sums(read, by), summary_from_sums(counted, by), check_dtype=False
+				)
+			summed = {}
+			for row in strategy_rollup.strategy_sums(scope, now):
+				counts = summed.setdefault(row["strategy"], {})
+				for name in ("deals_used", "deals_won", "deals_lost", "still_open"):
+					counts[name] = counts.get(name, 0) + int(row[name] or 0)
+			counted = {
+				row["strategy"]: {name: int(row[name]) for name in counts}
+				for row in strategy_rollup._use_sums(scope, scope.start, scope.end)
+			}
+		self.assertEqual({key: value for key, value in summed.items() if any(value.values())}, counted)
+		self.assertEqual(summed[BUNDLE]["deals_used"], 2)  # O1 (3/3) on D1 and O4 (3/5) on D2

@@ -20,7 +20,8 @@ frappe.query_reports["Objection Analysis"] = {
 		if (!data) return formatted;
 		if (column.fieldname === "objection_type") {
 			if (data.unclassified) return frappe.utils.escape_html(value || "");
-			return `<a href="${objection_list_url({ objection_type: value })}">${frappe.utils.escape_html(value)}</a>`;
+			// the type's name in the reader's language, the link to its objections by the stored name
+			return `<a href="${objection_list_url({ objection_type: value })}">${frappe.utils.escape_html(__(value))}</a>`;
 		}
 		if (column.fieldname === "item_group" && data.objection_type && !data.item_group_is_set) {
 			return frappe.utils.escape_html(value || "");

@@ -211,7 +211,7 @@ def top_types_view(scope, sums, top_n, currency):
 		shown = data[: CHART_SERIES * 2]
 		chart = {
 			"data": {
-				"labels": [row["objection_type"] for row in shown],
+				"labels": [_(row["objection_type"]) for row in shown],
 				"datasets": [{"name": _("Objections"), "values": [row["objections"] for row in shown]}],
 			},
 			"type": "bar",
@@ -244,7 +244,7 @@ def trend_view(scope, sums, top_n, currency):
 			"data": {
 				"labels": months,
 				"datasets": [
-					{"name": row["objection_type"], "values": [row[fieldnames[month]] for month in months]}
+					{"name": _(row["objection_type"]), "values": [row[fieldnames[month]] for month in months]}
 					for row in data[:CHART_SERIES]
 				],
 			},
@@ -336,7 +336,7 @@ def item_group_view(scope, sums, top_n, currency):
 			"data": {
 				"labels": groups,
 				"datasets": [
-					{"name": kind, "values": [counts.get((group, kind), 0) for group in groups]}
+					{"name": _(kind), "values": [counts.get((group, kind), 0) for group in groups]}
 					for kind in types
 				],
 			},
@@ -353,7 +353,7 @@ def stacked_chart(data: list[dict], labels: list[str], fieldnames: list[str]):
 		"data": {
 			"labels": labels,
 			"datasets": [
-				{"name": row["objection_type"], "values": [row[fieldname] for fieldname in fieldnames]}
+				{"name": _(row["objection_type"]), "values": [row[fieldname] for fieldname in fieldnames]}
 				for row in data[:CHART_SERIES]
 			],
 		},

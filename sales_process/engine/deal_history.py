@@ -30,6 +30,7 @@ from sales_process.engine.rollup import Buckets, Change, Contribution, month_of
 # to 24 weeks, every 4 weeks to two years; a median read from them is at most one step above
 CYCLE_DAYS = Buckets("days_", ((14, 1), (56, 2), (168, 7), (728, 28)))
 CYCLE_ROW = -1  # the furthest key of the rows that hold the won deals' cycle buckets
+_CYCLE_COLUMNS = frozenset(CYCLE_DAYS.columns)
 
 DEAL_ROLLUP_KEYS = ("month", "company", "rep", "furthest")
 FACT_COUNTS = (
@@ -219,9 +220,10 @@ def history_of(sums: Mapping[tuple[str, int], Change]) -> History:
 	funnel_rows, cycles = [], {}
 	for (rep, furthest), change in sums.items():
 		counts = change.counts
-		if int(furthest) == CYCLE_ROW:
-			buckets = {column: int(counts.get(column) or 0) for column in CYCLE_DAYS.columns}
-			cycles.setdefault(rep, Change()).add(Change(buckets))
+		if int(furthest) == CYCLE_ROW:  # one per rep: `sums` is keyed by (rep, furthest)
+			cycles[rep] = {
+				column: int(value) for column, value in counts.items() if column in _CYCLE_COLUMNS and value
+			}
 			continue
 		rep_totals = totals.setdefault(rep, dict.fromkeys(HISTORY_COUNTS, 0.0))
 		for column in HISTORY_COUNTS:
@@ -238,5 +240,5 @@ def history_of(sums: Mapping[tuple[str, int], Change]) -> History:
 	return History(
 		counts=frame,
 		funnel=pd.DataFrame(funnel_rows, columns=["rep", "furthest", "won", "deals"]),
-		cycles={rep: change.counts for rep, change in cycles.items()},
+		cycles=cycles,
 	)

@@ -180,6 +180,12 @@ class Buckets:
 	def columns(self) -> tuple[str, ...]:
 		return tuple(self.column(index) for index in range(len(self.bounds) + 1))
 
+	@cached_property
+	def _uppers(self) -> tuple[tuple[str, float], ...]:
+		"""(column, what its values read as) per bucket: a percentile of 500 reps' buckets would
+		otherwise look both up per bucket and rep."""
+		return tuple((column, self.upper(index)) for index, column in enumerate(self.columns))
+
 	def column(self, index: int) -> str:
 		return f"{self.prefix}{index:03d}"
 
@@ -200,8 +206,8 @@ class Buckets:
 	def percentile(self, counts: Mapping[str, int], share: float) -> float | None:
 		"""The linear-interpolated percentile (as `engine.alerts.percentile`) of the bucketed values,
 		each read as its bucket's bound; None when the buckets hold nothing."""
-		items = [(index, int(counts.get(column) or 0)) for index, column in enumerate(self.columns)]
-		items = [(self.upper(index), count) for index, count in items if count > 0]
+		items = [(upper, int(count)) for column, upper in self._uppers if (count := counts.get(column))]
+		items = [(upper, count) for upper, count in items if count > 0]
 		size = sum(count for _value, count in items)
 		if not size:
 			return None

@@ -271,8 +271,10 @@ def history_rates(
 
 	team = _rates(per_rep.sum().to_dict(), team_cycle.counts)
 	rows = [{"rep": TEAM, **per_rep.sum().to_dict(), **team, "team_rates": False, "borrowed": ()}]
+	# one conversion to plain dicts: a `.loc` per rep costs more than the rates themselves
+	counts_by_rep = per_rep.to_dict("index")
 	for rep in all_reps:
-		counts = per_rep.loc[rep].to_dict()
+		counts = counts_by_rep[rep]
 		own = _rates(counts, cycles.get(rep) or {})
 		thin = counts["won"] < 1 or counts["decided"] < min_decided
 		if thin:
@@ -409,11 +411,12 @@ def back_calculation(plan: pd.DataFrame, rates: pd.DataFrame, from_date: date, t
 	"""
 	weeks = weeks_left(from_date, to_date, today)
 	left = days_left(from_date, to_date, today)
-	by_rep = rates.set_index("rep")
+	# plain dicts, not a Series per rep: reading a Series' fields one by one is the slow part
+	by_rep = {row["rep"]: row for row in rates.to_dict("records")}
 	rows = []
 	for plan_row in plan.reindex(columns=PLAN_COLUMNS).itertuples(index=False):
-		rep_rates = by_rep.loc[plan_row.rep] if plan_row.rep in by_rep.index else by_rep.loc[TEAM]
-		own = plan_row.rep in by_rep.index
+		own = plan_row.rep in by_rep
+		rep_rates = by_rep[plan_row.rep] if own else by_rep[TEAM]
 		target, won = _number(plan_row.target), _number(plan_row.won)
 		need = needs(target, won, rep_rates, weeks)
 		pipeline = _number(plan_row.weighted_pipeline)

@@ -131,20 +131,24 @@ def reader_rows(rollup: Rollup, table, reps: list[str] | None, per_rep: bool = F
 	return column == EVERY_REP if reps is None and not per_rep else column != EVERY_REP
 
 
-def month_sums(rollup: Rollup, months: list[date], by: str, narrow) -> dict[str, Change]:
+def month_sums(
+	rollup: Rollup, months: list[date], by: str, narrow, counts: tuple[str, ...] | None = None
+) -> dict[str, Change]:
 	"""Per value of the key column `by`, the summary rows of `months` summed by the database;
-	`narrow(query, table)` adds the reader's conditions."""
+	`narrow(query, table)` adds the reader's conditions; `counts` (default: all) the columns the
+	reader needs — every column summed is also a value the driver parses per group."""
 	if not months:
 		return {}
+	counts = rollup.counts if counts is None else counts
 	table = frappe.qb.DocType(rollup.doctype)
 	query = (
 		frappe.qb.from_(table)
-		.select(table[by], *(Sum(table[name]).as_(name) for name in rollup.counts))
+		.select(table[by], *(Sum(table[name]).as_(name) for name in counts))
 		.where(table.month.isin(months))
 		.groupby(table[by])
 	)
 	return {
-		row[0]: Change({name: int(value or 0) for name, value in zip(rollup.counts, row[1:], strict=True)})
+		row[0]: Change({name: int(value or 0) for name, value in zip(counts, row[1:], strict=True)})
 		for row in narrow(query, table).run()
 	}
 

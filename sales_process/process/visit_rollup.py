@@ -70,8 +70,11 @@ def rebuild() -> int:
 	return rollups.rebuild(VISITS)
 
 
-def month_rows(scope: ReportScope, months: list[date], company_filter: bool) -> dict[str, Change]:
-	"""Per rep, the rollup rows of `months` summed."""
+def month_rows(
+	scope: ReportScope, months: list[date], company_filter: bool, follow_days: int | None = None
+) -> dict[str, Change]:
+	"""Per rep, the rollup rows of `months` summed: every count, or with `follow_days` only the
+	"moved within" counts of that window (the report shows one; 22 columns fewer to sum)."""
 
 	def narrow(query, table):
 		query = restrict(query, scope, rep=table.rep)
@@ -79,7 +82,20 @@ def month_rows(scope: ReportScope, months: list[date], company_filter: bool) -> 
 			query = query.where((table.company == scope.company) | (table.company == ""))
 		return query
 
-	return rollups.month_sums(VISITS, months, "rep", narrow)
+	return rollups.month_sums(VISITS, months, "rep", narrow, counts_for(follow_days))
+
+
+def counts_for(follow_days: int | None) -> tuple[str, ...]:
+	"""The rollup counts a reader of one follow-up window needs (None: all of them)."""
+	if follow_days is None:
+		return ROLLUP_COUNTS
+	other_windows = {
+		name
+		for days in FOLLOW_WINDOWS
+		if days != follow_days
+		for name in (f"moved_{days}d", f"inside_moved_{days}d")
+	}
+	return tuple(name for name in ROLLUP_COUNTS if name not in other_windows)
 
 
 def count_terms(visit) -> list:

@@ -45,7 +45,7 @@ def execute(filters=None):
 	if scope.sees_nothing:
 		return columns(days), [], _("You have no visits to see with these filters."), None, []
 	now = now_datetime()
-	per_rep = visit_figures(scope, now)
+	per_rep = visit_figures(scope, now, days)
 	waiting = window_open(scope, days, now)
 	counts = pd.DataFrame(
 		[
@@ -87,19 +87,22 @@ def clean(record: dict) -> dict:
 # --- reading --------------------------------------------------------------------------------
 
 
-def visit_figures(scope: ReportScope, now: datetime) -> dict[str, Change]:
+def visit_figures(scope: ReportScope, now: datetime, follow_days: int | None = None) -> dict[str, Change]:
 	"""Per rep: the rollup counts of the period's visits (whole months from Sales Visit Month, a
 	month the period cuts from the visits inside the period or as its rollup rows less the visits
-	outside it, whichever reads fewer days, counted by the database)."""
+	outside it, whichever reads fewer days, counted by the database); with `follow_days` only
+	that follow-up window's "moved within" counts."""
 	if by_place(scope):
 		months, parts = [], [(scope.start, scope.end, 1)]
 	else:
 		months, parts = visit_rollup.split_period(scope, now)
-	per_rep = visit_rollup.month_rows(scope, months, company_can_exclude(scope.company))
+	per_rep = visit_rollup.month_rows(scope, months, company_can_exclude(scope.company), follow_days)
+	needed = set(visit_rollup.counts_for(follow_days))
 	for start, end, sign in parts:
 		query, visit = scoped_visits(scope, start, end)
 		for rep, change in visit_rollup.sums_per_rep(query, visit).items():
-			per_rep.setdefault(rep, Change()).add(change, sign)
+			counts = {name: value for name, value in change.counts.items() if name in needed}
+			per_rep.setdefault(rep, Change()).add(Change(counts), sign)
 	return {rep: change for rep, change in per_rep.items() if not change.is_zero()}
 
 

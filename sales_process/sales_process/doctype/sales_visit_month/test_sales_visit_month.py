@@ -131,3 +131,18 @@ class TestVisitRollup(EnrolledCompanyTestCase):
 			if rep == REP
 		]
 		self.assertEqual(from_database.counts, from_rollup.without_zeros().counts)
+
+	def test_a_reader_of_one_follow_up_window_gets_its_counts_alone(self):
+		deal = make_opportunity(self.company, self.customer).name
+		self.visit(deal, self.at(3), minutes=30)
+		visits.mark_progress("Opportunity", deal, self.at(5, 12))
+		from sales_process.process import visit_rollup
+		from sales_process.process.report_scope import report_scope
+
+		scope = report_scope({"from_date": self.month, "to_date": self.month})
+		every = visit_rollup.month_rows(scope, [self.month], False)[REP].counts
+		seven = visit_rollup.month_rows(scope, [self.month], False, follow_days=7)[REP].counts
+		self.assertEqual(seven["moved_7d"], 1)
+		self.assertNotIn("moved_3d", seven)
+		self.assertNotIn("inside_moved_10d", seven)
+		self.assertEqual(seven, {name: value for name, value in every.items() if name in seven})

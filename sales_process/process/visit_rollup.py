@@ -98,8 +98,10 @@ def counts_for(follow_days: int | None) -> tuple[str, ...]:
 	return tuple(name for name in ROLLUP_COUNTS if name not in other_windows)
 
 
-def count_terms(visit) -> list:
-	"""`visit_contribution`'s counts as SQL over Sales Visit Log rows (a part of a month)."""
+def count_terms(visit, follow_days: int | None = None) -> list:
+	"""`visit_contribution`'s counts as SQL over Sales Visit Log rows (a part of a month); with
+	`follow_days` only that window's "moved within" counts."""
+	windows = FOLLOW_WINDOWS if follow_days is None else (follow_days,)
 	on_deal = (visit.reference_doctype == DEAL_DOCTYPE) & (Coalesce(visit.reference_name, "") != "")
 	inside = visit.geofence_result == INSIDE
 	terms = [
@@ -109,20 +111,23 @@ def count_terms(visit) -> list:
 		rollups.count_if(visit.needs_review == 1, "flagged"),
 		rollups.count_if(on_deal.negate(), "without_deal"),
 	]
-	for days in FOLLOW_WINDOWS:
+	for days in windows:
 		moved = on_deal & (visit.progressed_on <= visit.check_in_time + Interval(days=days))
 		terms.append(rollups.count_if(moved, f"moved_{days}d"))
-	for days in FOLLOW_WINDOWS:
+	for days in windows:
 		moved = on_deal & (visit.progressed_on <= visit.check_in_time + Interval(days=days))
 		terms.append(rollups.count_if(moved & inside, f"inside_moved_{days}d"))
 	return terms
 
 
-def sums_per_rep(query, visit) -> dict[str, Change]:
-	"""Per rep, the counts of the visits `query` selects (checked in: check_in_time is set)."""
+def sums_per_rep(query, visit, follow_days: int | None = None) -> dict[str, Change]:
+	"""Per rep, the counts of the visits `query` selects (checked in: check_in_time is set): the
+	`counts_for(follow_days)`."""
 	checked_in = query.where(visit.check_in_time.isnotnull())
-	counted = [name for name in ROLLUP_COUNTS if name not in DURATION_BUCKETS.columns]
-	per_rep = rollups.sums_by(checked_in.select(visit.rep, *count_terms(visit)), visit.rep, tuple(counted))
+	counted = [name for name in counts_for(follow_days) if name not in DURATION_BUCKETS.columns]
+	per_rep = rollups.sums_by(
+		checked_in.select(visit.rep, *count_terms(visit, follow_days)), visit.rep, tuple(counted)
+	)
 	checked_out = checked_in.where((visit.status == "Checked Out") & visit.duration.isnotnull())
 	for rep, change in rollups.bucket_sums(
 		checked_out, visit.rep, DURATION_BUCKETS, visit.duration / 60

@@ -146,3 +146,14 @@ class TestVisitRollup(EnrolledCompanyTestCase):
 		self.assertNotIn("moved_3d", seven)
 		self.assertNotIn("inside_moved_10d", seven)
 		self.assertEqual(seven, {name: value for name, value in every.items() if name in seven})
+		# the visits of the month, counted by the database for the same window, say the same
+		visit = frappe.qb.DocType("Sales Visit Log")
+		start = self.at(1, 0)
+		query = frappe.qb.from_(visit).where(
+			(visit.rep == REP)
+			& (visit.check_in_time >= start)
+			& (visit.check_in_time < start + timedelta(days=31))
+		)
+		from_database = visit_rollup.sums_per_rep(query, visit, follow_days=7)[REP].without_zeros()
+		self.assertNotIn("moved_3d", from_database.counts)
+		self.assertEqual(from_database.counts, {name: value for name, value in seven.items() if value})

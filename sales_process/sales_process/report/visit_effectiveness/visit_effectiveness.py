@@ -97,12 +97,10 @@ def visit_figures(scope: ReportScope, now: datetime, follow_days: int | None = N
 	else:
 		months, parts = visit_rollup.split_period(scope, now)
 	per_rep = visit_rollup.month_rows(scope, months, company_can_exclude(scope.company), follow_days)
-	needed = set(visit_rollup.counts_for(follow_days))
 	for start, end, sign in parts:
 		query, visit = scoped_visits(scope, start, end)
-		for rep, change in visit_rollup.sums_per_rep(query, visit).items():
-			counts = {name: value for name, value in change.counts.items() if name in needed}
-			per_rep.setdefault(rep, Change()).add(Change(counts), sign)
+		for rep, change in visit_rollup.sums_per_rep(query, visit, follow_days).items():
+			per_rep.setdefault(rep, Change()).add(change, sign)
 	return {rep: change for rep, change in per_rep.items() if not change.is_zero()}
 
 

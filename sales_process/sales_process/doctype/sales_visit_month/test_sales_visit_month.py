@@ -111,19 +111,10 @@ class TestVisitRollup(EnrolledCompanyTestCase):
 			self.visit(deal, self.at(day), minutes=minutes)
 		self.visit(None, self.at(7), result="Outside", minutes=45)
 		visits.mark_progress("Opportunity", deal, self.at(8, 12))
-		from datetime import timedelta
-
 		from sales_process.process import visit_rollup
 		from sales_process.process.report_scope import report_scope
 
-		visit = frappe.qb.DocType("Sales Visit Log")
-		start = self.at(1, 0)
-		query = frappe.qb.from_(visit).where(
-			(visit.rep == REP)
-			& (visit.check_in_time >= start)
-			& (visit.check_in_time < start + timedelta(days=31))
-		)
-		from_database = visit_rollup.sums_per_rep(query, visit)[REP].without_zeros()
+		from_database = visit_rollup.sums_per_rep(*self.rep_visits_of_the_month())[REP].without_zeros()
 		scope = report_scope({"from_date": self.month, "to_date": self.month})
 		(from_rollup,) = [
 			change
@@ -147,6 +138,14 @@ class TestVisitRollup(EnrolledCompanyTestCase):
 		self.assertNotIn("inside_moved_10d", seven)
 		self.assertEqual(seven, {name: value for name, value in every.items() if name in seven})
 		# the visits of the month, counted by the database for the same window, say the same
+		from_database = visit_rollup.sums_per_rep(*self.rep_visits_of_the_month(), follow_days=7)[
+			REP
+		].without_zeros()
+		self.assertNotIn("moved_3d", from_database.counts)
+		self.assertEqual(from_database.counts, {name: value for name, value in seven.items() if value})
+
+	def rep_visits_of_the_month(self):
+		"""A query of the rep's visits of the test month, and its table."""
 		visit = frappe.qb.DocType("Sales Visit Log")
 		start = self.at(1, 0)
 		query = frappe.qb.from_(visit).where(
@@ -154,6 +153,4 @@ class TestVisitRollup(EnrolledCompanyTestCase):
 			& (visit.check_in_time >= start)
 			& (visit.check_in_time < start + timedelta(days=31))
 		)
-		from_database = visit_rollup.sums_per_rep(query, visit, follow_days=7)[REP].without_zeros()
-		self.assertNotIn("moved_3d", from_database.counts)
-		self.assertEqual(from_database.counts, {name: value for name, value in seven.items() if value})
+		return query, visit

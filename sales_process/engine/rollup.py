@@ -206,8 +206,9 @@ class Buckets:
 	def percentile(self, counts: Mapping[str, int], share: float) -> float | None:
 		"""The linear-interpolated percentile (as `engine.alerts.percentile`) of the bucketed values,
 		each read as its bucket's bound; None when the buckets hold nothing."""
-		items = [(upper, int(count)) for column, upper in self._uppers if (count := counts.get(column))]
-		items = [(upper, count) for upper, count in items if count > 0]
+		items = [
+			(upper, count) for column, upper in self._uppers if (count := int(counts.get(column) or 0)) > 0
+		]
 		size = sum(count for _value, count in items)
 		if not size:
 			return None

@@ -153,6 +153,13 @@ def month_sums(
 	}
 
 
+def report_index_columns(keys: tuple[str, ...], counts: tuple[str, ...]) -> list[str]:
+	"""A covering index for a rollup read per month and rep: month, rep, the other keys, then the
+	counts. A team's year is tens of thousands of rep rows; read from this index the database sums
+	them without looking each row up (InnoDB's 3072-byte key limit allows four Link keys)."""
+	return ["month", "rep", *(key for key in keys if key not in ("month", "rep")), *counts]
+
+
 def row_name(rollup: Rollup, key: tuple) -> str:
 	text = json.dumps([rollup.doctype, *(_plain_key(value) for value in key)], ensure_ascii=False)
 	return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]

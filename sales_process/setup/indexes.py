@@ -40,6 +40,14 @@ INDEXES = {
 }
 
 
+def drop_superseded_index(doctype: str, name: str):
+	"""Drop an index that a newer one (starting with the same columns) serves: every write pays
+	for every index."""
+	table = f"tab{doctype}"
+	if frappe.db.has_index(table, name):
+		frappe.db.sql_ddl(f"ALTER TABLE `{table}` DROP INDEX `{name}`")
+
+
 def add_report_indexes():
 	for doctype, indexes in INDEXES.items():
 		for index in indexes:

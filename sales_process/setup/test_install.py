@@ -65,6 +65,28 @@ class TestInstall(SalesProcessTestCase):
 				if name:
 					self.assertTrue(frappe.db.has_index(f"tab{doctype}", name), name)
 
+	def test_migrate_gives_the_rollups_covering_indexes_and_drops_what_they_supersede(self):
+		# as version 0.10 left an existing site: a (month, rep) index, no covering one
+		frappe.db.sql_ddl("alter table `tabSales Strategy Month` drop index if exists report_counts")
+		frappe.db.add_index("Sales Strategy Month", ["month", "rep"])
+		install.after_migrate()
+		for doctype, index in (
+			("Sales Objection Month", "report_counts"),
+			("Sales Objection Item Group Month", "report_counts"),
+			("Sales Strategy Month", "report_counts"),
+			("Sales Deal Month", "history_counts"),
+		):
+			self.assertTrue(frappe.db.has_index(f"tab{doctype}", index), f"{doctype}: {index}")
+		self.assertFalse(frappe.db.has_index("tabSales Strategy Month", "month_rep_index"))
+		# a team's sums come from the index alone, without reading a row
+		plan = frappe.db.sql(
+			"""explain select strategy, sum(deals_used), sum(deals_won) from `tabSales Strategy Month`
+			where month in ('2026-01-01', '2026-02-01') and rep in ('a@example.com', 'b@example.com')
+			and company = 'X' group by strategy""",
+			as_dict=True,
+		)
+		self.assertIn("Using index", plan[0].Extra)
+
 	def test_migrate_adds_the_app_doctypes_indexes_on_existing_sites(self):
 		frappe.db.sql_ddl("alter table `tabSales Objection` drop index if exists creation_index")
 		install.after_migrate()

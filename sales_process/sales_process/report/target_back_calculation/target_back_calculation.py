@@ -369,45 +369,53 @@ def frame_of(rows: list, columns: list[str]) -> pd.DataFrame:
 # formatting
 
 
-def status_note(status: str) -> str | None:
-	return {
-		Status.PERIOD_OVER: _("Period over"),
-		Status.NO_TARGET: _("No target share"),
-		Status.TARGET_MET: _("Target met"),
-		Status.UNREACHABLE: _("Cannot be reached with this history"),
-	}.get(status)
+class Labels:
+	"""The notes' words translated once per report, not once per rep (500 reps asked for 6,000
+	translations)."""
 
+	def __init__(self):
+		self.status = {
+			Status.PERIOD_OVER: _("Period over"),
+			Status.NO_TARGET: _("No target share"),
+			Status.TARGET_MET: _("Target met"),
+			Status.UNREACHABLE: _("Cannot be reached with this history"),
+		}
+		self.rate = {
+			Rate.WIN_RATE: _("Win Rate"),
+			Rate.AVG_WON_AMOUNT: _("Avg Won Amount"),
+			Rate.CYCLE_DAYS: _("Cycle (days)"),
+			Rate.ADVANCES_PER_DEAL: _("Stage Advances per Deal"),
+			Rate.VISITS_PER_ADVANCE: _("Visits per Stage Advance"),
+			Rate.QUOTATIONS_PER_WON: _("Quotations per Won Deal"),
+		}
+		self.team_rates, self.own_history = _("Team rates"), _("Own history")
+		self.borrowed = _("Team rate for: {0}")
+		self.long_cycle = _(
+			"Median cycle of {0} days is longer than the time left: deals opened now may close after the period"
+		)
+		self.step = _("{0} → {1}: {2}%")
+		self.stages: dict[str, str] = {}
 
-def rate_label(rate: str) -> str:
-	return {
-		Rate.WIN_RATE: _("Win Rate"),
-		Rate.AVG_WON_AMOUNT: _("Avg Won Amount"),
-		Rate.CYCLE_DAYS: _("Cycle (days)"),
-		Rate.ADVANCES_PER_DEAL: _("Stage Advances per Deal"),
-		Rate.VISITS_PER_ADVANCE: _("Visits per Stage Advance"),
-		Rate.QUOTATIONS_PER_WON: _("Quotations per Won Deal"),
-	}[rate]
+	def stage(self, name: str) -> str:
+		if name not in self.stages:
+			self.stages[name] = _(name)
+		return self.stages[name]
 
 
 def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[dict]:
 	data = []
+	labels = Labels()
 	weakest_by_rep = engine.weakest_steps(conversions)
 	for record in table.to_dict("records"):
 		record = {key: _plain(value) for key, value in record.items()}
 		rep = record["rep"]
 		notes = []
-		if status_note(record["status"]):
-			notes.append(status_note(record["status"]))
+		if record["status"] in labels.status:
+			notes.append(labels.status[record["status"]])
 		if record["borrowed"]:
-			notes.append(
-				_("Team rate for: {0}").format(", ".join(rate_label(rate) for rate in record["borrowed"]))
-			)
+			notes.append(labels.borrowed.format(", ".join(labels.rate[rate] for rate in record["borrowed"])))
 		if record["cycle_beyond_period"]:
-			notes.append(
-				_(
-					"Median cycle of {0} days is longer than the time left: deals opened now may close after the period"
-				).format(round(record["cycle_days"]))
-			)
+			notes.append(labels.long_cycle.format(round(record["cycle_days"])))
 		weakest = weakest_by_rep.get(rep)
 		data.append(
 			{
@@ -427,7 +435,7 @@ def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[
 				"weighted_pipeline": record["weighted_pipeline"],
 				"coverage": _round(record["coverage"], 2),
 				"coverage_band": record["band"],
-				"basis": _("Team rates") if record["team_rates"] else _("Own history"),
+				"basis": labels.team_rates if record["team_rates"] else labels.own_history,
 				"team_rates": int(bool(record["team_rates"])),
 				"status": record["status"],
 				"note": "; ".join(notes),
@@ -435,8 +443,8 @@ def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[
 				"won_deals": int(record["won_deals"] or 0),
 				"visits_per_advance": _round(record["visits_per_advance"], 2),
 				"quotations_per_won": _round(record["quotations_per_won"], 2),
-				"weakest_step": _("{0} → {1}: {2}%").format(
-					_(weakest[0]), _(weakest[1]), round(100 * weakest[2], 1)
+				"weakest_step": labels.step.format(
+					labels.stage(weakest[0]), labels.stage(weakest[1]), round(100 * weakest[2], 1)
 				)
 				if weakest
 				else None,

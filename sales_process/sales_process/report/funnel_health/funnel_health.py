@@ -380,8 +380,12 @@ def matrix_view(scope: ReportScope):
 		["compliance", "rep"], na_position="last", kind="mergesort"
 	)
 	per_checkpoint = compliance_from_counts(counts, ["checkpoint"]).set_index("checkpoint")
+	# {rep: {checkpoint: value}}: 500 reps × 6 checkpoints × 3 values read one by one from the
+	# frames took longer than the query
 	pivots = {
-		value: completion_matrix(cells, "rep", "checkpoint", value, checkpoints).set_index("rep")
+		value: completion_matrix(cells, "rep", "checkpoint", value, checkpoints)
+		.set_index("rep")
+		.to_dict("index")
 		for value in ("compliance", "band", "due")
 	}
 	names = rep_names(reps["rep"].tolist())
@@ -389,23 +393,26 @@ def matrix_view(scope: ReportScope):
 	data = []
 	for rep in reps.to_dict("records"):
 		user = rep["rep"]
+		compliance, bands, dues = (pivots[value][user] for value in ("compliance", "band", "due"))
 		row = {"rep": user, "rep_name": names.get(user, user)}
+		drill = record_drill(scope, user)
 		for checkpoint, key in keys.items():
-			row[key] = _plain(pivots["compliance"].at[user, checkpoint])
-			row[f"{key}_band"] = _plain(pivots["band"].at[user, checkpoint])
-			row[f"{key}_due"] = int(_plain(pivots["due"].at[user, checkpoint]) or 0)
-			row[f"{key}_drill"] = {**record_drill(scope, user), "checkpoint": checkpoint}
+			row[key] = _plain(compliance[checkpoint])
+			row[f"{key}_band"] = _plain(bands[checkpoint])
+			row[f"{key}_due"] = int(_plain(dues[checkpoint]) or 0)
+			row[f"{key}_drill"] = {**drill, "checkpoint": checkpoint}
 		row.update(_total_cells(rep))
-		row["total_drill"] = record_drill(scope, user)
+		row["total_drill"] = drill
 		data.append(row)
 
 	if data:
 		everyone = {"rep": None, "rep_name": _("All Reps"), "is_total": 1}
+		by_checkpoint = per_checkpoint.to_dict("index")
 		for checkpoint, key in keys.items():
-			known = checkpoint in per_checkpoint.index
-			everyone[key] = _plain(per_checkpoint.at[checkpoint, "compliance"]) if known else None
-			everyone[f"{key}_band"] = _plain(per_checkpoint.at[checkpoint, "band"]) if known else None
-			everyone[f"{key}_due"] = int(per_checkpoint.at[checkpoint, "due"]) if known else 0
+			known = by_checkpoint.get(checkpoint)
+			everyone[key] = _plain(known["compliance"]) if known else None
+			everyone[f"{key}_band"] = _plain(known["band"]) if known else None
+			everyone[f"{key}_due"] = int(known["due"]) if known else 0
 		(total,) = compliance_from_counts(counts.assign(all=1), ["all"]).to_dict("records")
 		everyone.update(_total_cells(total))
 		data.append(everyone)

@@ -14,7 +14,7 @@ from sales_process.engine.compliance import (
 	record_contribution,
 	unsettled,
 )
-from sales_process.engine.rollup import Buckets, Contribution, changes, month_of, total
+from sales_process.engine.rollup import Buckets, Contribution, changes, month_of, total, unpacked, whole
 
 DWELL = Buckets("d_", ((72, 1), (168, 6), (720, 24), (2064, 168)))
 
@@ -198,3 +198,26 @@ def test_a_record_without_a_due_time_counts_nowhere():
 def test_empty_key_parts_are_empty_text_so_one_row_holds_them():
 	(item,) = record_contribution({"due_on": datetime(2026, 1, 3), "status": "Pending", "stage": None})
 	assert item.key == (date(2026, 1, 1), "", "", "", "")
+
+
+# --- sums packed into one text by the database ------------------------------------------------
+
+
+def test_packed_sums_read_back_per_count_in_order():
+	assert unpacked("3,0,12", ("visits", "flagged", "inside"), whole) == {
+		"visits": 3,
+		"flagged": 0,
+		"inside": 12,
+	}
+
+
+def test_a_decimal_sum_reads_as_a_float_or_to_its_whole_part():
+	assert unpacked("2,1500.250000000", ("won", "won_amount")) == {"won": 2.0, "won_amount": 1500.25}
+	assert whole("1500.750000000") == 1500
+	assert whole("-3") == -3
+
+
+def test_a_sum_left_out_of_the_text_is_an_error_not_a_shifted_count():
+	# CONCAT_WS leaves a NULL out: the counts after it would land in the wrong columns
+	with pytest.raises(ValueError, match="3 sums packed, 2 read"):
+		unpacked("3,12", ("visits", "flagged", "inside"))

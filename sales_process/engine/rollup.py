@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cached_property
 
 
@@ -50,6 +51,26 @@ class Change:
 
 	def without_zeros(self) -> Change:
 		return Change({name: value for name, value in self.counts.items() if value})
+
+
+# how the database hands over many sums of one group as one text (`process.rollups.packed_sums`)
+PACK_SEPARATOR = ","
+
+
+def unpacked(packed: str, counts: tuple[str, ...], number=float) -> dict[str, float | int]:
+	"""`packed_sums`' text as {count: number}."""
+	values = packed.split(PACK_SEPARATOR)
+	if len(values) != len(counts):
+		raise ValueError(f"{len(counts)} sums packed, {len(values)} read: {packed[:80]}")
+	return {name: number(value) for name, value in zip(counts, values, strict=True)}
+
+
+def whole(text: str) -> int:
+	"""A summed count as an integer (a decimal column's sum is read to its whole part)."""
+	try:
+		return int(text)
+	except ValueError:
+		return int(Decimal(text))
 
 
 # the rep part of the key on the rows that sum every rep: a reader who may see every rep reads one

@@ -38,7 +38,7 @@ from sales_process.engine.deal_history import (
 	furthest_and_moves,
 	pipeline_contribution,
 )
-from sales_process.engine.rollup import Change, period_parts
+from sales_process.engine.rollup import Change, period_parts, unpacked
 from sales_process.process import rollups, strategy_rollup
 from sales_process.process.report_scope import ReportScope, restrict
 
@@ -264,7 +264,7 @@ def _month_sums(scope: ReportScope, months) -> dict[tuple, Change]:
 	def summed(columns, furthest_condition, by):
 		query = (
 			frappe.qb.from_(table)
-			.select(table.rep, *by, *(Sum(table[name]).as_(name) for name in columns))
+			.select(table.rep, *by, rollups.packed_sums(table, columns))
 			.where(table.month.isin(months) & furthest_condition)
 			.groupby(table.rep, *by)
 		)
@@ -272,11 +272,15 @@ def _month_sums(scope: ReportScope, months) -> dict[tuple, Change]:
 
 	sums: dict[tuple, Change] = {}
 	# the count columns of the deals' rows, the buckets of the cycle rows: never all 80 of a row
-	for rep, furthest, *values in summed(FACT_COUNTS, table.furthest != CYCLE_ROW, [table.furthest]):
-		sums[(rep, int(furthest))] = _change(FACT_COUNTS, values)
-	for rep, *values in summed(CYCLE_DAYS.columns, table.furthest == CYCLE_ROW, []):
-		sums[(rep, CYCLE_ROW)] = _change(CYCLE_DAYS.columns, values)
+	for rep, furthest, packed in summed(FACT_COUNTS, table.furthest != CYCLE_ROW, [table.furthest]):
+		sums[(rep, int(furthest))] = _packed_change(packed, FACT_COUNTS)
+	for rep, packed in summed(CYCLE_DAYS.columns, table.furthest == CYCLE_ROW, []):
+		sums[(rep, CYCLE_ROW)] = _packed_change(packed, CYCLE_DAYS.columns)
 	return sums
+
+
+def _packed_change(packed: str, columns) -> Change:
+	return Change({name: value for name, value in unpacked(packed, columns).items() if value})
 
 
 def _change(columns, values) -> Change:

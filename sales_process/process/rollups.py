@@ -22,21 +22,33 @@ from datetime import date, datetime
 
 import frappe
 from frappe.query_builder import Case, CustomFunction
-from frappe.query_builder.functions import Count, Sum
+from frappe.query_builder.functions import Concat_ws, Count, Sum
 from frappe.utils import get_datetime, now_datetime
 
 from sales_process.engine.rollup import (
 	EVERY_REP,
+	PACK_SEPARATOR,
 	Buckets,
 	Change,
 	Contribution,
 	changes,
 	period_parts,
 	total,
+	unpacked,
+	whole,
 	with_every_rep,
 )
 
-__all__ = ["Change", "Contribution", "Rollup", "apply", "apply_doc", "bulk_write", "rebuild", "split_period"]
+__all__ = [
+	"Change",
+	"Contribution",
+	"Rollup",
+	"apply",
+	"apply_doc",
+	"bulk_write",
+	"rebuild",
+	"split_period",
+]
 
 SYSTEM = "Administrator"
 REBUILD_BATCH = 20_000
@@ -136,21 +148,26 @@ def month_sums(
 ) -> dict[str, Change]:
 	"""Per value of the key column `by`, the summary rows of `months` summed by the database;
 	`narrow(query, table)` adds the reader's conditions; `counts` (default: all) the columns the
-	reader needs — every column summed is also a value the driver parses per group."""
+	reader needs."""
 	if not months:
 		return {}
 	counts = rollup.counts if counts is None else counts
 	table = frappe.qb.DocType(rollup.doctype)
 	query = (
 		frappe.qb.from_(table)
-		.select(table[by], *(Sum(table[name]).as_(name) for name in counts))
+		.select(table[by], packed_sums(table, counts))
 		.where(table.month.isin(months))
 		.groupby(table[by])
 	)
-	return {
-		row[0]: Change({name: int(value or 0) for name, value in zip(counts, row[1:], strict=True)})
-		for row in narrow(query, table).run()
-	}
+	return {group: Change(unpacked(packed, counts, whole)) for group, packed in narrow(query, table).run()}
+
+
+def packed_sums(table, counts: tuple[str, ...]):
+	"""The sums of `counts` as one text, comma-separated: the driver (pure-Python pymysql) parses
+	one value per group instead of one per column, which for a month of 500 reps × 145 visit
+	counts was 40 ms of the 60. Count columns are NOT NULL, so no sum is NULL for CONCAT_WS to
+	leave out."""
+	return Concat_ws(PACK_SEPARATOR, *(Sum(table[name]) for name in counts))
 
 
 def report_index_columns(keys: tuple[str, ...], counts: tuple[str, ...]) -> list[str]:

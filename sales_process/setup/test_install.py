@@ -68,6 +68,8 @@ class TestInstall(SalesProcessTestCase):
 	def test_migrate_gives_the_rollups_covering_indexes_and_drops_what_they_supersede(self):
 		# as version 0.10 left an existing site: a (month, rep) index, no covering one
 		frappe.db.sql_ddl("alter table `tabSales Strategy Month` drop index if exists report_counts")
+		frappe.db.sql_ddl("alter table `tabSales Compliance Month` drop index if exists rep_counts")
+		frappe.db.sql_ddl("alter table `tabSales Checkpoint Record` drop index if exists due_counts")
 		frappe.db.add_index("Sales Strategy Month", ["month", "rep"])
 		install.after_migrate()
 		for doctype, index in (
@@ -75,6 +77,9 @@ class TestInstall(SalesProcessTestCase):
 			("Sales Objection Item Group Month", "report_counts"),
 			("Sales Strategy Month", "report_counts"),
 			("Sales Deal Month", "history_counts"),
+			("Sales Compliance Month", "rep_counts"),
+			("Sales Compliance Month", "stage_counts"),
+			("Sales Checkpoint Record", "due_counts"),
 		):
 			self.assertTrue(frappe.db.has_index(f"tab{doctype}", index), f"{doctype}: {index}")
 		self.assertFalse(frappe.db.has_index("tabSales Strategy Month", "month_rep_index"))

@@ -332,13 +332,27 @@ def fact_sums(scope: ReportScope, parts) -> dict[tuple, Change]:
 def deals_created(scope: ReportScope, start: datetime, end: datetime) -> dict[str, int]:
 	"""Per rep, the deals in the reader's scope created in [start, end)."""
 	fact = frappe.qb.DocType(FACT)
+	return {rep: int(count) for rep, count in _per_rep(scope, fact, Count("*"), fact.created_on, start, end)}
+
+
+def won_amounts(scope: ReportScope, start: datetime, end: datetime) -> dict[str, float]:
+	"""Per rep, the amount of the deals in the reader's scope won in [start, end) (a fact's won
+	amount is the deal's base amount when it was won)."""
+	fact = frappe.qb.DocType(FACT)
+	rows = _per_rep(scope, fact, Sum(fact.won_amount), fact.won_on, start, end)
+	return {rep: float(amount or 0) for rep, amount in rows}
+
+
+def _per_rep(scope: ReportScope, fact, total, moment, start: datetime, end: datetime):
+	"""(rep, total) of the facts whose `moment` falls in [start, end), from an index on
+	(company, moment, rep, …) that holds what `total` reads."""
 	query = (
 		frappe.qb.from_(fact)
-		.select(fact.rep, Count("*"))
-		.where((fact.created_on >= start) & (fact.created_on < end))
+		.select(fact.rep, total)
+		.where((moment >= start) & (moment < end))
 		.groupby(fact.rep)
 	)
-	return {rep: int(count) for rep, count in _narrow(query, fact, scope).run()}
+	return _narrow(query, fact, scope).run()
 
 
 def _narrow(query, fact, scope: ReportScope):

@@ -70,6 +70,7 @@ class TestInstall(SalesProcessTestCase):
 		frappe.db.sql_ddl("alter table `tabSales Strategy Month` drop index if exists report_counts")
 		frappe.db.sql_ddl("alter table `tabSales Compliance Month` drop index if exists rep_counts")
 		frappe.db.sql_ddl("alter table `tabSales Checkpoint Record` drop index if exists due_counts")
+		frappe.db.sql_ddl("alter table `tabSales Deal Fact` drop index if exists won_amounts")
 		frappe.db.add_index("Sales Strategy Month", ["month", "rep"])
 		install.after_migrate()
 		for doctype, index in (
@@ -80,6 +81,7 @@ class TestInstall(SalesProcessTestCase):
 			("Sales Compliance Month", "rep_counts"),
 			("Sales Compliance Month", "stage_counts"),
 			("Sales Checkpoint Record", "due_counts"),
+			("Sales Deal Fact", "won_amounts"),
 		):
 			self.assertTrue(frappe.db.has_index(f"tab{doctype}", index), f"{doctype}: {index}")
 		self.assertFalse(frappe.db.has_index("tabSales Strategy Month", "month_rep_index"))

@@ -11,3 +11,6 @@ def on_doctype_update():
 	# a part of a month, a territory filter, the pace of new deals: the company's deals created in
 	# a range, per rep (the rep in the index: the pace reads no row)
 	frappe.db.add_index("Sales Deal Fact", ["company", "created_on", "rep"])
+	# the amount won per rep in a period (Target Back-calculation), read from the index alone: a
+	# year of a large org's won deals through the opportunities' rows took 0.2 s
+	frappe.db.add_index("Sales Deal Fact", ["company", "won_on", "rep", "won_amount"], "won_amounts")

@@ -213,16 +213,9 @@ class Reader:
 		return history_of(sums)
 
 	def won_in_period(self) -> dict[str, float]:
-		"""Amount won per rep from the period's start to today (won: `sp_won_on`, process.outcomes)."""
-		deal = self.deal
-		rows = (
-			self.deals()
-			.select(self.rep, Sum(deal.base_opportunity_amount))
-			.where((deal.sp_won_on >= self.scope.start) & (deal.sp_won_on < self.scope.end))
-			.groupby(self.rep)
-			.run()
-		)
-		return {rep: flt(amount) for rep, amount in rows}
+		"""Amount won per rep from the period's start to today (the deals' facts: won when
+		process.outcomes stamped it)."""
+		return deal_rollup.won_amounts(self.scope, self.scope.start, self.scope.end)
 
 	def open_deals(self, use_model: bool = False) -> pd.DataFrame:
 		"""Open deals' amounts per rep, stage and probability, from the open pipeline's sums

@@ -599,6 +599,13 @@ def open_deal_condition(deal):
 	return deal.status.notin(list(CLOSED_STATUSES)) & deal.sp_won_on.isnull() & deal.sp_lost_on.isnull()
 
 
+def open_statuses() -> list[str]:
+	"""The statuses of the Opportunity's options that are not closed: `status IN` these reads an
+	index on (…, status, sales_stage, …) as ranges, `NOT IN` the closed ones as a scan."""
+	options = frappe.get_meta(DOCTYPE).get_field("status").options or ""
+	return [status for status in options.split("\n") if status and status not in CLOSED_STATUSES]
+
+
 def is_scorable(doc) -> bool:
 	"""An open deal (no outcome): the ones that get a close probability."""
 	return not is_closed(doc) and not doc.get("sp_won_on") and not doc.get("sp_lost_on")

@@ -33,7 +33,7 @@ from sales_process.engine.funnel import (
 	safe_fieldname,
 )
 from sales_process.engine.rollup import Change, period_parts
-from sales_process.process import stage_rollup
+from sales_process.process import deal_rollup, stage_rollup
 from sales_process.process.compliance_rollup import compliance_counts
 from sales_process.process.report_scope import ReportScope, chosen, readable_links, report_scope, restrict
 from sales_process.process.settings import setting
@@ -43,8 +43,6 @@ STAGES_VIEW, MATRIX_VIEW = "Stages", "Rep × Checkpoint"
 VIEWS = (STAGES_VIEW, MATRIX_VIEW)
 DEAL = "Opportunity"
 LOG = "Sales Stage Log"
-CLOSED_STATUSES = ("Lost", "Closed", "Converted")
-WON_STATUS = "Converted"
 BAND_INDICATOR = {"Good": "green", "Watch": "orange", "Poor": "red"}
 # a drill-down link names at most this many reps; beyond, the list shows what the reader may read
 MAX_REPS_IN_LINK = 60
@@ -104,9 +102,58 @@ def stall_limits(stages) -> dict[str, float]:
 	return {stage.name: float(stage.sp_stall_hours or default) for stage in stages}
 
 
+OPEN_COLUMNS = ["stage", "open_deals", "open_value", "stalled"]
+
+
 def open_deals(scope: ReportScope, limits: dict[str, float], now) -> pd.DataFrame:
-	"""Open deals per stage now, their value in company currency, and those waiting past the stage's
-	limit (wall-clock hours since they entered the stage)."""
+	"""Open deals per stage now (no outcome, not closed), their value in company currency, and
+	those waiting past the stage's limit (wall-clock hours since they entered the stage).
+
+	The open deals and their value are the open pipeline's sums (`deal_rollup.open_per_stage`,
+	kept by every writer of a deal); the stalled ones are those less the few that entered their
+	stage within its limit. Under a territory or customer-group filter (the deal's, read now)
+	everything is read from the deals."""
+	if scope.territories is not None or scope.customer_groups is not None:
+		return open_deals_read(scope, limits, now)
+	lately = entered_lately(scope, limits, now)
+	return pd.DataFrame(
+		[
+			(stage, deals, amount, deals - lately.get(stage, 0) if limits.get(stage, 0) > 0 else 0)
+			for stage, (deals, amount) in deal_rollup.open_per_stage(scope).items()
+		],
+		columns=OPEN_COLUMNS,
+	)
+
+
+def entered_lately(scope: ReportScope, limits: dict[str, float], now) -> dict[str, int]:
+	"""Per stage with a limit, its open deals that entered it within the limit or at no known time
+	(neither can be called stalled): ranges of the open-deals index, one per status and stage."""
+	stages_by_cutoff: dict = {}
+	for stage, hours in limits.items():
+		if hours > 0:
+			stages_by_cutoff.setdefault(now - timedelta(hours=hours), []).append(stage)
+	if not stages_by_cutoff:
+		return {}
+	deal = frappe.qb.DocType(DEAL)
+	entered = deal.sp_stage_entered_on
+	lately = None
+	for cutoff, stages in stages_by_cutoff.items():
+		condition = deal.sales_stage.isin(stages) & ((entered >= cutoff) | entered.isnull())
+		lately = condition if lately is None else lately | condition
+	query = (
+		frappe.qb.from_(deal)
+		.force_index(OPEN_DEALS_INDEX)
+		.select(deal.sales_stage, Count("*"))
+		.where(deal.status.isin(opportunity.open_statuses()))
+		.where(opportunity.open_deal_condition(deal))
+		.where(lately)
+		.groupby(deal.sales_stage)
+	)
+	return {stage: int(count) for stage, count in restrict_deals(query, deal, scope).run()}
+
+
+def open_deals_read(scope: ReportScope, limits: dict[str, float], now) -> pd.DataFrame:
+	"""`open_deals` from the deals themselves, grouped in the open-deals index's order."""
 	deal = frappe.qb.DocType(DEAL)
 	stalled = ParameterizedValueWrapper(0)
 	limited = {stage: hours for stage, hours in limits.items() if hours > 0}
@@ -129,14 +176,13 @@ def open_deals(scope: ReportScope, limits: dict[str, float], now) -> pd.DataFram
 			Sum(deal.base_opportunity_amount).as_("open_value"),
 			Sum(stalled).as_("stalled"),
 		)
-		.where(deal.status.notin(CLOSED_STATUSES))
+		.where(opportunity.open_deal_condition(deal))
 		.where(deal.sales_stage.isnotnull())
 		.groupby(deal.status, deal.sales_stage)
 	)
 	query = restrict_deals(query, deal, scope)
-	columns = ["stage", "open_deals", "open_value", "stalled"]
-	per_status = pd.DataFrame(query.run(), columns=columns)
-	return per_status.groupby("stage", as_index=False, sort=False)[columns[1:]].sum()
+	per_status = pd.DataFrame(query.run(), columns=OPEN_COLUMNS)
+	return per_status.groupby("stage", as_index=False, sort=False)[OPEN_COLUMNS[1:]].sum()
 
 
 def restrict_deals(query, deal, scope: ReportScope):
@@ -204,8 +250,9 @@ def stage_row(row: dict, currency: str | None, deals: dict, records: dict, stall
 
 
 def deal_drill(scope: ReportScope, filters: dict) -> dict:
-	"""Opportunity list filters shared by a stage's links (the JS adds stage, status and stall)."""
-	drill = {}
+	"""Opportunity list filters shared by a stage's links (the JS adds stage, status and stall): a
+	deal with an outcome stamped is not open, whatever its status says."""
+	drill = {"sp_won_on": ["is", "not set"], "sp_lost_on": ["is", "not set"]}
 	if scope.company:
 		drill["company"] = scope.company
 	if scope.reps is not None and 0 < len(scope.reps) <= MAX_REPS_IN_LINK:

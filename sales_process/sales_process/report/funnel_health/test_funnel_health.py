@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.desk.query_report import run
 from frappe.utils import now_datetime
+from frappe.utils.nestedset import get_root_of
 
 from sales_process.adapters import opportunity
 from sales_process.engine.funnel import bucket_key
-from sales_process.process import stage_rollup
+from sales_process.process import deal_rollup, stage_rollup
 from sales_process.process.rule_book import stage_order
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
@@ -81,6 +82,7 @@ class TestFunnelHealth(EnrolledCompanyTestCase):
 		cls.log("d4", march(5), Q, P, seconds=24 * 3600)
 		# the history was written by hand: stamp what the server stamps on each row (and count it)
 		stage_rollup.restamp(stage_order(), opportunity.funnel_facts_of, only=list(cls.deals.values()))
+		deal_rollup.refresh(cls.deals.values())  # and the deals' facts, which the open pipeline sums
 		for _ in range(2):
 			cls.record(REP_A, CLARIFY, P, "Completed")
 		cls.record(REP_A, CLARIFY, P, "Overdue")
@@ -103,6 +105,7 @@ class TestFunnelHealth(EnrolledCompanyTestCase):
 				"sp_won_on": entered_on if status == "Converted" else None,
 				"opportunity_amount": amount,
 				"base_opportunity_amount": amount,
+				"territory": get_root_of("Territory"),
 			},
 			update_modified=False,
 		)
@@ -216,6 +219,27 @@ class TestFunnelHealth(EnrolledCompanyTestCase):
 		for stage in (P, Q, N):
 			for field in ("entered", "to_next_rate", "to_won_rate", "exits", "median_hours", "p90_hours"):
 				self.assertEqual(everyone[stage][field], director[stage][field], (stage, field))
+
+	def test_a_territory_filter_reads_the_same_open_deals_and_stalls_from_the_deals(self):
+		"""The open pipeline has no territory: under the filter the deals themselves are read."""
+		pipeline = self.stages(DIRECTOR, sales_person="_FH Director")
+		deals = self.stages(DIRECTOR, sales_person="_FH Director", territory=get_root_of("Territory"))
+		for stage in (P, Q, N):
+			for field in ("open_deals", "open_value", "stalled"):
+				self.assertEqual(deals[stage][field], pipeline[stage][field], (stage, field))
+
+	def test_a_deal_with_its_outcome_stamped_is_not_open_whatever_its_status(self):
+		"""Open is the deals' facts' own (no outcome, not closed), in both reads."""
+		deal = self.deals["d2"]
+		frappe.db.set_value("Opportunity", deal, "sp_lost_on", now_datetime(), update_modified=False)
+		deal_rollup.refresh([deal])
+		try:
+			for filters in ({}, {"territory": get_root_of("Territory")}):
+				rows = self.stages(DIRECTOR, sales_person="_FH Director", **filters)
+				self.assertEqual((rows[Q]["open_deals"], rows[Q]["stalled"]), (0, 0), filters)
+		finally:
+			frappe.db.set_value("Opportunity", deal, "sp_lost_on", None, update_modified=False)
+			deal_rollup.refresh([deal])
 
 	def test_a_period_from_the_4th_is_the_month_less_its_first_three_days(self):
 		"""Read as March's rollup rows less the log rows of 1-3 March (engine.rollup.period_parts)."""

@@ -371,17 +371,16 @@ def open_pipeline(scope: ReportScope) -> dict[tuple[str, str, int], dict]:
 	table = frappe.qb.DocType(PIPELINE_ROLLUP)
 	query = (
 		frappe.qb.from_(table)
-		.select(
-			table.rep, table.stage, table.scored, *(Sum(table[name]).as_(name) for name in PIPELINE_COUNTS)
-		)
+		.select(table.rep, table.stage, table.scored, rollups.packed_sums(table, PIPELINE_COUNTS))
 		.groupby(table.rep, table.stage, table.scored)
 	)
 	query = restrict(query, scope, rep=table.rep, company=table.company)
-	return {
-		(rep, stage, int(scored)): dict(zip(PIPELINE_COUNTS, values, strict=True))
-		for rep, stage, scored, *values in query.run()
-		if any(values)  # a group every deal has left keeps its row, at zero
-	}
+	sums = {}
+	for rep, stage, scored, packed in query.run():
+		counts = unpacked(packed, PIPELINE_COUNTS)
+		if any(counts.values()):  # a group every deal has left keeps its row, at zero
+			sums[(rep, stage, int(scored))] = counts
+	return sums
 
 
 def open_per_stage(scope: ReportScope) -> dict[str, tuple[int, float]]:

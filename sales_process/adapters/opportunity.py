@@ -426,6 +426,7 @@ def objection_values_of(names: list[str]) -> dict[str, frappe._dict]:
 			deal.company,
 			deal.sales_stage,
 			deal.status,
+			deal.sp_won_on,
 			deal.sp_lost_on,
 			deal.base_opportunity_amount,
 			deal.opportunity_amount,
@@ -441,7 +442,8 @@ def objection_values_of(names: list[str]) -> dict[str, frappe._dict]:
 			item_groups=item_groups_text(groups.get(row.name, ())),
 			stage=row.sales_stage,
 			lost=bool(row.sp_lost_on) or row.status in LOST_STATUSES,
-			open=row.status not in CLOSED_STATUSES,
+			# an order the process attributed wins a deal whose status ERPNext left open
+			open=is_scorable(row),
 			# ERPNext fills the base amount only in the form; an API-made deal has amount × rate
 			amount=float(row.base_opportunity_amount or 0)
 			or float(row.opportunity_amount or 0) * float(row.conversion_rate or 1),

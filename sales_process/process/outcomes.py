@@ -16,7 +16,7 @@ from datetime import datetime
 from frappe.utils import now_datetime
 
 from sales_process.adapters import opportunity
-from sales_process.process import deal_rollup, stage_rollup
+from sales_process.process import deal_rollup, objection_rollup, stage_rollup
 
 WON_STATUS = "Converted"
 
@@ -57,6 +57,9 @@ def order_submitted(deal_name: str, at: datetime | None = None):
 	facts = deal_facts(opportunity.DOCTYPE, deal_name)
 	if not facts.won:
 		mark_won(deal_name, at or now_datetime())
+		# no logged move follows (after one, `stage_log` restamps them): the deal's objections no
+		# longer put its amount at stake
+		objection_rollup.restamp_deal(deal_name)
 
 
 def order_cancelled(deal_name: str):
@@ -64,6 +67,7 @@ def order_cancelled(deal_name: str):
 	facts = deal_facts(opportunity.DOCTYPE, deal_name)
 	if facts.won and opportunity.status_of(deal_name) != WON_STATUS:
 		mark_open(deal_name)
+		objection_rollup.restamp_deal(deal_name)
 
 
 def mark_won(deal_name: str, at: datetime):

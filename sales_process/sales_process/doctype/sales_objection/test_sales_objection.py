@@ -1,5 +1,6 @@
 import frappe
 
+from sales_process.process import objection_rollup, outcomes, rollups
 from sales_process.testing import EnrolledCompanyTestCase, make_opportunity, records
 
 
@@ -71,3 +72,23 @@ class TestSalesObjection(EnrolledCompanyTestCase):
 		objection.save()
 		strategy.reload()
 		self.assertEqual((strategy.times_used, strategy.times_won, strategy.win_rate), (2, 1, 50))
+
+	def test_a_deal_won_by_an_order_erpnext_did_not_mark_puts_nothing_at_stake(self):
+		"""An order the process attributes to the deal wins it with its status left open
+		(`outcomes.order_submitted`): its objections' amount leaves the value at stake, and comes
+		back when the order is cancelled. The rollup rows stay those a rebuild counts."""
+		deal = make_opportunity(self.company, opportunity_amount=1000, base_opportunity_amount=1000)
+		objection = _objection(deal.name, "too expensive")
+
+		def at_stake():
+			return frappe.db.get_value("Sales Objection", objection.name, ["open_value", "deal_lost"])
+
+		self.assertEqual(at_stake(), (1000, 0))
+		outcomes.order_submitted(deal.name)
+		self.assertEqual(frappe.db.get_value("Opportunity", deal.name, "status"), "Open")
+		self.assertEqual(at_stake(), (0, 0))
+		stored = rollups.stored(objection_rollup.OBJECTIONS)
+		objection_rollup.rebuild()
+		self.assertEqual(rollups.stored(objection_rollup.OBJECTIONS), stored)
+		outcomes.order_cancelled(deal.name)
+		self.assertEqual(at_stake(), (1000, 0))

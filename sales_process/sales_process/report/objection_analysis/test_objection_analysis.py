@@ -191,8 +191,8 @@ class TestObjectionAnalysis(EnrolledCompanyTestCase):
 		# Tender: O3 O5 O6 — D1 + D3 = 3000
 		self.assertEqual((tender["objections"], tender["deals"], tender["value_at_stake"]), (3, 2, 3000))
 		self.assertEqual(tender["lost_share"], 0.0)
-		# Timing: O7 — D4 still open by status (ordered, not reconciled): 300
-		self.assertEqual((timing["objections"], timing["value_at_stake"]), (1, 300))
+		# Timing: O7 — D4 is won by its Sales Order though its status was left Open: nothing at stake
+		self.assertEqual((timing["objections"], timing["value_at_stake"]), (1, 0))
 		self.assertLess(price["rank_by_count"], tender["rank_by_count"])
 		self.assertLess(tender["rank_by_value"], price["rank_by_value"])
 

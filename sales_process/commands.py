@@ -28,7 +28,7 @@ from frappe.commands import get_site, pass_context
 	"--deals-per-rep-month",
 	type=float,
 	default=None,
-	help="New opportunities per rep per month (default 1.0; 33.4 with --scale)",
+	help="New opportunities per rep per month (default 1.0; 34.3 with --scale)",
 )
 @click.option("--company", default=None, help="Company name (default SP Demo Trading)")
 @click.option("--abbr", default=None, help="Company abbreviation (default SPDT)")

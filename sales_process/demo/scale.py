@@ -12,6 +12,11 @@ travel), stage before and after, and the objection type the app suggests from th
 objections, risk signals (one open per deal and type) and competitor responses; and each deal's
 compliance and time in stage.
 
+A large org works to more checkpoints than the six shipped ones: the benchmark company adds
+`LARGE_ORG_CHECKPOINTS` (one on entering each stage the six leave unwatched, from the seeds' own
+examples), real Sales Checkpoint documents, so its year holds about 1.2 M records (six a deal) as
+DESIGN.md section 3 asks. A rep completes them as diligently as the rest (`_extra_completion`).
+
 What bulk mode does NOT write: Quotations and Sales Orders (the Opportunity's status says
 Quotation / Converted / Lost as ERPNext would set it), evidence files and visit photos, decision
 makers, alerts and their ToDos, Version history. Masters (company, team, customers) are real
@@ -22,6 +27,7 @@ a naming series.
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -35,16 +41,107 @@ from sales_process.engine import geo
 from sales_process.engine.classify import KeywordClassifier
 from sales_process.engine.compliance import completed_on_time, compliance_rate
 from sales_process.engine.deadlines import due_time
-from sales_process.engine.rules import RecordState
-from sales_process.engine.triggers import CREATED_KEY, competitor_key, document_key, risk_key, stage_key
+from sales_process.engine.rules import RecordState, Trigger
+from sales_process.engine.triggers import (
+	CREATED_KEY,
+	competitor_key,
+	document_key,
+	risk_key,
+	stage_key,
+	stages_entered,
+)
 from sales_process.engine.visits_report import PROGRESS_HORIZON_DAYS, is_advance
 from sales_process.process import rollups
 from sales_process.process import rule_book as book_module
 from sales_process.process import visits as visit_module
 from sales_process.process.settings import due_soon_share, get_settings
+from sales_process.setup.default_checkpoints import DEFAULT_CHECKPOINTS
+from sales_process.setup.install import make_default_checkpoints
 
 BATCH = 10_000
 COMMIT_EVERY_REPS = 5
+
+# the six shipped checkpoints: the planned story completes and waives those
+STORY_CHECKPOINTS = frozenset(definition["checkpoint_name"] for definition in DEFAULT_CHECKPOINTS)
+# the benchmark company's process beyond the six: non-gating, each started on entering its stage
+LARGE_ORG_CHECKPOINTS = [
+	{
+		"checkpoint_name": "Budget and Authority Check",
+		"sequence": 15,
+		"description": "On qualifying a deal, note the customer's budget, who signs and by when.",
+		"trigger_stage": "Qualification",
+		"due_value": 48,
+		"due_unit": "Hours",
+		"evidence": [{"kind": "Summary", "label": "budget, signer and timeline", "min_count": 10}],
+	},
+	{
+		"checkpoint_name": "Technical Parameter Fit",
+		"sequence": 25,
+		"description": "Confirm with the customer's engineers that our technical parameters fit their line.",
+		"trigger_stage": "Needs Analysis",
+		"due_value": 3,
+		"due_unit": "Working Days",
+		"evidence": [{"kind": "Attachment", "label": "the confirmed parameter sheet", "min_count": 1}],
+	},
+	{
+		"checkpoint_name": "Value Presentation Record",
+		"sequence": 33,
+		"description": "Record which value points were presented and how the customer took them.",
+		"trigger_stage": "Value Proposition",
+		"due_value": 48,
+		"due_unit": "Hours",
+		"evidence": [
+			{"kind": "Summary", "label": "the value points and the customer's response", "min_count": 10}
+		],
+	},
+	{
+		"checkpoint_name": "Key Contact Confirmation",
+		"sequence": 36,
+		"description": "Confirm the key contacts' names, roles and how to reach them.",
+		"trigger_stage": "Identifying Decision Makers",
+		"due_value": 48,
+		"due_unit": "Hours",
+		"evidence": [{"kind": "Summary", "label": "the key contacts and their roles", "min_count": 10}],
+	},
+	{
+		"checkpoint_name": "ROI Sheet Signed",
+		"sequence": 38,
+		"description": "Attach the ROI calculation signed by the customer's finance before the proposal.",
+		"trigger_stage": "Perception Analysis",
+		"due_value": 3,
+		"due_unit": "Working Days",
+		"evidence": [
+			{"kind": "Attachment", "label": "the ROI calculation signed by the customer", "min_count": 1}
+		],
+	},
+	{
+		"checkpoint_name": "Quotation Follow-up",
+		"sequence": 45,
+		"description": "Within two days of the proposal, record the customer's response to the quotation.",
+		"trigger_stage": "Proposal/Price Quote",
+		"due_value": 48,
+		"due_unit": "Hours",
+		"evidence": [
+			{"kind": "Summary", "label": "the customer's response to the quotation", "min_count": 10}
+		],
+	},
+	{
+		"checkpoint_name": "Legal Review",
+		"sequence": 55,
+		"description": "Have the contract draft reviewed by legal before the terms are agreed.",
+		"trigger_stage": "Negotiation/Review",
+		"due_value": 3,
+		"due_unit": "Working Days",
+		"evidence": [{"kind": "Attachment", "label": "legal's review of the draft", "min_count": 1}],
+	},
+]
+
+
+def make_large_org_checkpoints():
+	"""The benchmark company's extra checkpoints, as a Sales Manager would configure them."""
+	make_default_checkpoints(
+		[{"trigger": Trigger.ENTERS_STAGE, "gate": "", **definition} for definition in LARGE_ORG_CHECKPOINTS]
+	)
 
 
 def write(
@@ -58,7 +155,8 @@ def write(
 	commit: Callable[[], None],
 	say: Callable[[str], None],
 ):
-	context = _Context(company_plan, masters, end)
+	make_large_org_checkpoints()
+	context = _Context(company_plan, masters, seed, end, calendar)
 	started = time.perf_counter()
 	say(
 		f"bulk: {len(company_plan.reps)} reps, about {volumes.deals_per_rep_month:g} new deals per rep and month"
@@ -91,11 +189,19 @@ def write(
 class _Context:
 	"""What every deal's rows need: names, checkpoint windows, stage probabilities, settings."""
 
-	def __init__(self, company_plan: plan.Company, masters: Masters, end: datetime):
-		self.plan, self.masters, self.end = company_plan, masters, end
+	def __init__(
+		self, company_plan: plan.Company, masters: Masters, seed, end: datetime, calendar: plan.Calendar
+	):
+		self.plan, self.masters, self.seed, self.end = company_plan, masters, seed, end
+		self.calendar = calendar
 		self.abbr = company_plan.abbr
 		book = book_module.rule_book()
 		self.rules = {rule.name: rule for rule in book.rules}
+		# the rules started on entering a stage; the story plays those of the six itself
+		self.on_entering: dict[str, list] = {}
+		for rule in book.rules:
+			if rule.enabled and rule.trigger == Trigger.ENTERS_STAGE and rule.trigger_stage:
+				self.on_entering.setdefault(rule.trigger_stage, []).append(rule)
 		self.holidays = book_module.holidays(masters.company)
 		self.share = due_soon_share()
 		stages = frappe.get_all("Sales Stage", fields=["name", "sp_probability", "sp_sequence"])
@@ -280,6 +386,8 @@ class _DealRows:
 		self.lost_reason: str | None = None
 		self.progress: list[datetime] = []  # stage advances, the win, completed checkpoints
 		self.counter = 0
+		# when the rep completes each record of the large org's extra checkpoints (None: never)
+		self.extra_done: dict[str, datetime | None] = {}
 
 	def next_name(self, kind: str) -> str:
 		self.counter += 1
@@ -454,10 +562,35 @@ class _DealRows:
 		self.start("Requirement Clarification", CREATED_KEY, step.at)
 
 	def _move(self, step):
+		origin = self.stage
 		self.log(step.at, step.data["stage"], self.status, "Opportunity")
-		rule = self.c.rules.get("Decision Chain Mapping")
-		if rule and step.data["stage"] == rule.trigger_stage:
-			self.start(rule.name, stage_key(step.data["stage"]), step.at)
+		# a skipped stage is entered too: its checkpoints start (engine.triggers.stages_entered)
+		for stage in stages_entered(origin, step.data["stage"], self.c.sequence):
+			for rule in self.c.on_entering.get(stage, ()):
+				record = self.start(rule.name, stage_key(stage), step.at)
+				if record and rule.name not in STORY_CHECKPOINTS:
+					self.extra_done[record["name"]] = self._extra_completion(record)
+
+	def _extra_completion(self, record: dict) -> datetime | None:
+		"""When the rep completes a record the story does not play: the diligent within its
+		window, half the others late, the rest never."""
+		rng = random.Random(f"{self.c.seed}:extra:{self.deal.index}:{record['checkpoint']}")
+		diligence = self.c.plan.reps[self.deal.rep].diligence
+		start, due = record["triggered_on"], record["due_on"]
+		if rng.random() < diligence:
+			done = start + (due - start) * rng.uniform(0.05, 0.8)
+		elif rng.random() < 0.5:
+			done = due + timedelta(hours=rng.uniform(2, 72))
+		else:
+			return None
+		return self.c.calendar.next_working_start(done).replace(microsecond=0)
+
+	def settle_extras(self, until: datetime):
+		"""Complete the extra records whose planned completion came before `until`."""
+		for record in self.records:
+			done = self.extra_done.get(record["name"])
+			if done is not None and done < until and record["status"] == "Pending":
+				self.close(record, done)
 
 	def _complete(self, step):
 		self.close(self.open_record(step.data["checkpoint"]), step.at)
@@ -655,6 +788,7 @@ class _DealRows:
 			self.competitors.append(step.data["competitor"])
 		# ERPNext sets Lost from the Quotation with db_set: the Opportunity's own hook logs it
 		self.log(step.at, self.stage, "Lost", "Opportunity")
+		self.settle_extras(step.at)
 		for record in self.records:
 			if record["status"] == "Pending":
 				record.update(status="Cancelled", modified=step.at, evidence_note="The deal is Lost")
@@ -679,6 +813,7 @@ class _DealRows:
 	def _finish(self):
 		end = self.c.end
 		horizon = timedelta(days=PROGRESS_HORIZON_DAYS)
+		self.settle_extras(end)
 		for visit in self.visits.values():
 			# the first progress after the check-in, within the horizon (visits.mark_progress)
 			after = [

@@ -373,3 +373,41 @@ class TestDemoInBulk(SalesProcessTestCase):
 		self.assertTrue({s.risk_type for s in signals} <= risky)
 		open_pairs = [(s.reference_name, s.risk_type) for s in signals if s.status == "Open"]
 		self.assertEqual(len(open_pairs), len(set(open_pairs)))
+
+	def test_a_large_orgs_extra_checkpoints_start_on_entering_their_stage_skipped_or_not(self):
+		from sales_process.demo.scale import LARGE_ORG_CHECKPOINTS
+		from sales_process.engine.triggers import stage_key
+
+		trigger_stage = {row["checkpoint_name"]: row["trigger_stage"] for row in LARGE_ORG_CHECKPOINTS}
+		self.assertTrue(
+			all(frappe.db.get_value("Sales Checkpoint", name, "enabled") for name in trigger_stage)
+		)
+		records = frappe.get_all(
+			"Sales Checkpoint Record",
+			filters={"reference_name": ("in", self.names), "checkpoint": ("in", list(trigger_stage))},
+			fields=["reference_name", "checkpoint", "trigger_key", "status", "completed_on", "due_on"],
+		)
+		self.assertTrue(records)
+		sequence = dict(frappe.get_all("Sales Stage", fields=["name", "sp_sequence"], as_list=True))
+		furthest = {}
+		for row in frappe.get_all(
+			"Sales Stage Log",
+			filters={"reference_name": ("in", self.names)},
+			fields=["reference_name", "to_stage"],
+		):
+			rank = sequence.get(row.to_stage) or 0
+			furthest[row.reference_name] = max(furthest.get(row.reference_name, 0), rank)
+		for record in records:
+			stage = trigger_stage[record.checkpoint]
+			self.assertEqual(record.trigger_key, stage_key(stage))
+			# the deal reached the stage, or went past it (a skipped stage is entered too)
+			self.assertGreaterEqual(furthest[record.reference_name], sequence[stage])
+		# every deal that reached Qualification got its budget check, once
+		qualified = {name for name, rank in furthest.items() if rank >= sequence["Qualification"]}
+		budget = [r.reference_name for r in records if r.checkpoint == "Budget and Authority Check"]
+		self.assertEqual(sorted(budget), sorted(qualified))
+		statuses = {record.status for record in records}
+		self.assertIn("Completed", statuses)
+		self.assertTrue(statuses <= {"Pending", "Due Soon", "Overdue", "Completed", "Cancelled"})
+		for record in records:
+			self.assertEqual(bool(record.completed_on), record.status == "Completed")

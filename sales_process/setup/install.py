@@ -102,8 +102,8 @@ def set_stage_defaults():
 			frappe.db.set_value("Sales Stage", name, updates, update_modified=False)
 
 
-def make_default_checkpoints():
-	for definition in DEFAULT_CHECKPOINTS:
+def make_default_checkpoints(definitions=DEFAULT_CHECKPOINTS):
+	for definition in definitions:
 		if frappe.db.exists("Sales Checkpoint", definition["checkpoint_name"]):
 			continue
 		doc = frappe.get_doc({"doctype": "Sales Checkpoint", "enabled": 1, **definition})

@@ -232,3 +232,25 @@ def test_empty_subtrees_are_left_out_and_a_member_at_two_nodes_counts_once():
 def test_a_node_whose_parent_is_outside_the_list_is_a_root():
 	table = subtree_totals(per_rep([("bob@x", 1, 1, 1, 0, 0)]), "rep", [("Bob", "North")], MEMBERS)
 	assert table[["node", "parent", "depth"]].values.tolist() == [["Bob", None, 0]]
+
+
+@pytest.mark.parametrize("others_due", [0, 4])
+def test_a_group_with_nothing_due_has_no_band_not_nan(others_due):
+	"""A rep whose only record of a checkpoint was waived has nothing due: no rate and no band,
+	as None (NaN is not JSON: the desk could not read the report's answer)."""
+	counts = pd.DataFrame(
+		[
+			{"rep": "a", "due": 0, "completed": 0, "on_time": 0, "waived": 1, "open_overdue": 0},
+			{
+				"rep": "b",
+				"due": others_due,
+				"completed": others_due,
+				"on_time": 0,
+				"waived": 0,
+				"open_overdue": 0,
+			},
+		]
+	)
+	records = compliance_from_counts(counts, ["rep"]).to_dict("records")
+	assert records[0]["band"] is None
+	assert records[1]["band"] == ("Good" if others_due else None)

@@ -108,7 +108,10 @@ def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
 	"""Add compliance, on-time rate (both % of due, 1 decimal, NaN when nothing is due) and band."""
 	counts["compliance"] = _rate(counts["completed"], counts["due"])
 	counts["on_time_rate"] = _rate(counts["on_time"], counts["due"])
-	counts["band"] = counts["compliance"].map(band)
+	# built as objects: `Series.map` turns a None beside a band into NaN, which is not JSON
+	counts["band"] = pd.Series(
+		[band(rate) for rate in counts["compliance"]], index=counts.index, dtype=object
+	)
 	return counts
 
 

@@ -14,6 +14,7 @@ Tree: _PC Director (Sales Manager) > _PC North (team lead) > _PC Ann (rep A); _P
   all     34 due, 28 completed → 82.4 %; on time 26 → 76.5 %; 6 overdue
 """
 
+import json
 from datetime import datetime, timedelta
 
 import frappe
@@ -180,6 +181,21 @@ class TestProcessCompliance(EnrolledCompanyTestCase):
 		nothing = self.run_as(FINANCE, checkpoint=CLARIFY)
 		self.assertEqual(nothing["result"], [])
 		self.assertIn("Nothing to show", nothing["message"])
+
+	def test_a_checkpoint_with_nothing_due_but_a_waiver_has_no_band_and_the_answer_is_json(self):
+		"""Found clicking through the demo: one waived-only cell beside banded ones put NaN in the
+		answer, which the desk cannot parse (the report hung on Loading)."""
+		march = datetime(2025, 3, 12, 10)
+		self.record(REP_B, MATCH, "Waived", march)
+		self.record(REP_B, CLARIFY, "Completed", march)
+		result = self.run_as(DIRECTOR, from_date="2025-03-01", to_date="2025-03-31")
+		json.dumps(result, allow_nan=False, default=str)  # raises on NaN
+		cells = {row["checkpoint"]: row for row in result["result"] if row["indent"] == 1}
+		self.assertEqual(self.numbers(cells[MATCH]), (0, 0, 0, 0, 1))
+		self.assertEqual(
+			(cells[MATCH]["compliance"], cells[MATCH]["band_key"], cells[MATCH]["band"]), (None,) * 3
+		)
+		self.assertEqual(cells[CLARIFY]["band_key"], "Good")
 
 	def test_a_rep_cannot_widen_their_view_with_the_sales_person_filter(self):
 		result = self.run_as(REP_A, sales_person="_PC Bob")

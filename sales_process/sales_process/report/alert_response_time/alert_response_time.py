@@ -100,6 +100,7 @@ def chart(frame: pd.DataFrame):
 				}
 			],
 		},
+		"title": _("Median response time (hours) per month; a month without an answered alert shows 0"),
 		"type": "bar",
 		"colors": ["#2490ef"],
 	}
@@ -111,16 +112,12 @@ def summary(frame: pd.DataFrame):
 	return [
 		{"value": len(frame), "label": _("Alerts"), "datatype": "Int", "indicator": "blue"},
 		{
-			"value": round(median, 1) if median is not None else "-",
+			"value": _hours(median),
 			"label": _("Median Response (h)"),
-			"datatype": "Float",
+			"datatype": "Data",
 			"indicator": "green" if median is not None and median <= 24 else "orange",
 		},
-		{
-			"value": round(p90, 1) if p90 is not None else "-",
-			"label": _("p90 Response (h)"),
-			"datatype": "Float",
-		},
+		{"value": _hours(p90), "label": _("p90 Response (h)"), "datatype": "Data"},
 		{
 			"value": int(frame["is_open"].sum()) if len(frame) else 0,
 			"label": _("Still Open"),
@@ -134,3 +131,8 @@ def summary(frame: pd.DataFrame):
 			"indicator": "orange",
 		},
 	]
+
+
+def _hours(hours: float | None) -> str:
+	"""One decimal, as the columns show it (a Float card takes the system's three), or "-"."""
+	return "-" if hours is None else f"{hours:.1f}"

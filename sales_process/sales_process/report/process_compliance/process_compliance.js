@@ -50,6 +50,10 @@
 			if (column.fieldname === "compliance" && BAND_TEXT[data.band_key]) {
 				formatted = `<span class="${BAND_TEXT[data.band_key]}">${formatted}</span>`;
 			}
+			if (column.fieldname === "checkpoint" && column.fieldtype === "Data" && value) {
+				// finance reads checkpoints as text, not links: still in the reader's language
+				formatted = frappe.utils.escape_html(__(value));
+			}
 			if (column.fieldname === "sales_person" && data.sales_person === "__no_sales_person__") {
 				formatted = frappe.utils.escape_html(data.rep_name || "");
 			}

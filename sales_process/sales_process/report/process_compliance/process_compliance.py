@@ -396,7 +396,7 @@ def chart(data: list[dict], group_by: str) -> dict | None:
 			(
 				row.get("rep_name")
 				if row.get("sales_person") in (None, NO_SALES_PERSON)
-				else row["sales_person"],
+				else _(row["sales_person"]),  # as the Link cell shows it ("Sales Team": 销售团队)
 				row,
 			)
 			for row in data

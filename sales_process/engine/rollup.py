@@ -202,10 +202,10 @@ class Buckets:
 		return tuple(self.column(index) for index in range(len(self.bounds) + 1))
 
 	@cached_property
-	def _uppers(self) -> tuple[tuple[str, float], ...]:
-		"""(column, what its values read as) per bucket: a percentile of 500 reps' buckets would
-		otherwise look both up per bucket and rep."""
-		return tuple((column, self.upper(index)) for index, column in enumerate(self.columns))
+	def _upper_of(self) -> dict[str, float]:
+		"""{column: what its values read as}: a percentile of 500 reps' buckets would otherwise
+		look both up per bucket and rep."""
+		return {column: self.upper(index) for index, column in enumerate(self.columns)}
 
 	def column(self, index: int) -> str:
 		return f"{self.prefix}{index:03d}"
@@ -227,9 +227,13 @@ class Buckets:
 	def percentile(self, counts: Mapping[str, int], share: float) -> float | None:
 		"""The linear-interpolated percentile (as `engine.alerts.percentile`) of the bucketed values,
 		each read as its bucket's bound; None when the buckets hold nothing."""
-		items = [
-			(upper, count) for column, upper in self._uppers if (count := int(counts.get(column) or 0)) > 0
-		]
+		upper_of = self._upper_of
+		# a rep's buckets are mostly empty: walk the counts given, not every bucket
+		items = sorted(
+			(upper_of[column], count)
+			for column, value in counts.items()
+			if column in upper_of and (count := int(value or 0)) > 0
+		)
 		size = sum(count for _value, count in items)
 		if not size:
 			return None

@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 
 from sales_process.engine.deal_history import CYCLE_DAYS, HISTORY_COUNTS
-from sales_process.engine.rollup import Change
 
 TEAM = "__team__"  # the row of the team's rates in `history_rates`
 WON_STEP = "Won"  # the last step of the funnel in `stage_conversions`
@@ -265,11 +264,12 @@ def history_rates(
 	per_rep = frame.groupby("rep")[counts_columns].sum()
 	all_reps = sorted(set(per_rep.index) | set(reps or ()))
 	per_rep = per_rep.reindex(all_reps, fill_value=0)
-	team_cycle = Change()
+	team_cycle: dict[str, int] = {}
 	for buckets in cycles.values():
-		team_cycle.add(Change(dict(buckets)))
+		for column, count in buckets.items():
+			team_cycle[column] = team_cycle.get(column, 0) + int(count or 0)
 
-	team = _rates(per_rep.sum().to_dict(), team_cycle.counts)
+	team = _rates(per_rep.sum().to_dict(), team_cycle)
 	rows = [{"rep": TEAM, **per_rep.sum().to_dict(), **team, "team_rates": False, "borrowed": ()}]
 	# one conversion to plain dicts: a `.loc` per rep costs more than the rates themselves
 	counts_by_rep = per_rep.to_dict("index")

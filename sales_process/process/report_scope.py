@@ -199,3 +199,20 @@ def readable_links(columns: list[dict]) -> list[dict]:
 			column["fieldtype"] = "Data"
 			column.pop("options")
 	return columns
+
+
+def full_names(users) -> dict[str, str]:
+	"""{user: full name} in one query (`frappe.utils.get_fullname` asks once per user: 500 reps
+	were 500 queries), the user's own id where there is no name."""
+	users = sorted({user for user in users if user})
+	if not users:
+		return {}
+	user = frappe.qb.DocType("User")
+	rows = (
+		frappe.qb.from_(user)
+		.select(user.name, user.first_name, user.last_name)
+		.where(user.name.isin(users))
+		.run()
+	)
+	names = {name: " ".join(filter(None, (first, last))) or name for name, first, last in rows}
+	return {user: names.get(user, user) for user in users}

@@ -37,7 +37,7 @@ from sales_process.engine import targets as engine
 from sales_process.engine.deal_history import History, history_of, pipeline_groups
 from sales_process.engine.targets import Rate, Status
 from sales_process.process import deal_rollup, win_scores
-from sales_process.process.report_scope import report_scope, restrict
+from sales_process.process.report_scope import full_names, report_scope, restrict
 
 DEAL = opportunity.DOCTYPE
 DEFAULT_HISTORY_MONTHS = 12
@@ -398,6 +398,7 @@ class Labels:
 def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[dict]:
 	data = []
 	labels = Labels()
+	names = full_names(table["rep"])
 	weakest_by_rep = engine.weakest_steps(conversions)
 	for record in table.to_dict("records"):
 		record = {key: _plain(value) for key, value in record.items()}
@@ -413,7 +414,7 @@ def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[
 		data.append(
 			{
 				"rep": rep,
-				"rep_name": frappe.utils.get_fullname(rep),
+				"rep_name": names[rep],
 				"target": record["target"],
 				"won": record["won"],
 				"remaining": record["remaining"],

@@ -17,7 +17,7 @@ import pandas as pd
 from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Coalesce, Count, Sum
-from frappe.utils import cint, get_fullname, now_datetime
+from frappe.utils import cint, now_datetime
 
 from sales_process.engine.rollup import Change
 from sales_process.engine.visits_report import (
@@ -30,7 +30,7 @@ from sales_process.engine.visits_report import (
 	totals,
 )
 from sales_process.process import visit_rollup
-from sales_process.process.report_scope import ReportScope, report_scope, restrict
+from sales_process.process.report_scope import ReportScope, full_names, report_scope, restrict
 from sales_process.sales_process.doctype.sales_visit_log.sales_visit_log import VISIT_REPORT_INDEX
 
 DEFAULT_FOLLOW_DAYS = 7
@@ -57,7 +57,9 @@ def execute(filters=None):
 	).fillna(0)
 	medians = {rep: median_from_buckets(change.counts) for rep, change in per_rep.items()}
 	table = effectiveness_table(counts, medians)
-	data = [{**clean(record), "rep_name": get_fullname(record["rep"])} for record in table.to_dict("records")]
+	records = table.to_dict("records")
+	names = full_names(record["rep"] for record in records)
+	data = [{**clean(record), "rep_name": names[record["rep"]]} for record in records]
 	everyone = Change()
 	for change in per_rep.values():
 		everyone.add(change)

@@ -12,6 +12,7 @@ from frappe import _
 from frappe.query_builder.functions import Count
 from frappe.utils import get_first_day, now_datetime, today
 
+from sales_process.adapters import opportunity
 from sales_process.engine.alerts import AlertType, Level
 from sales_process.engine.compliance import band
 from sales_process.process.compliance_rollup import compliance_counts
@@ -41,15 +42,20 @@ def compliance_this_month(filters: str | dict | None = None) -> dict:
 
 @frappe.whitelist()
 def stalled_deals(filters: str | dict | None = None) -> dict:
-	"""Deals red for waiting in their stage (an open Stalled Deal alert), counted once per deal."""
+	"""Open deals red for waiting in their stage (an open Stalled Deal alert), counted once per
+	deal: a deal lost or won since its alert waits for nothing."""
 	scope = report_scope({})
 	alert = frappe.qb.DocType(ALERT)
+	deal = frappe.qb.DocType(opportunity.DOCTYPE)
 	query = (
 		frappe.qb.from_(alert)
+		.join(deal)
+		.on((alert.reference_doctype == opportunity.DOCTYPE) & (deal.name == alert.reference_name))
 		.select(Count(alert.reference_name).distinct().as_("deals"))
 		.where(alert.alert_type == AlertType.STALLED_DEAL)
 		.where(alert.level.isin([Level.ALERT, Level.ESCALATION]))
 		.where(alert.status != "Acted On")
+		.where(opportunity.open_deal_condition(deal))
 	)
 	query = restrict(query, scope, rep=alert.rep)
 	deals = 0 if scope.sees_nothing else int(query.run()[0][0] or 0)

@@ -245,3 +245,47 @@ def test_the_pipeline_sums_weigh_as_the_deals_do():
 		expected = weighted_pipeline(deals, stage_probabilities)
 		got = weighted_pipeline(pipeline_groups(sums, use_model), stage_probabilities)
 		assert got.sort_index().to_dict() == pytest.approx(expected.sort_index().to_dict())
+
+
+def test_a_trailing_row_sums_the_twelve_months_before_its_month():
+	"""Sales Deal Trailing Year: a deal counts on the twelve rows after its month of creation, so
+	the row of a month equals Sales Deal Month's twelve months before it, summed."""
+	from datetime import date
+
+	from sales_process.engine.deal_history import months_later, trailing_contribution
+
+	_stages, facts = generated(3, size=300)
+	monthly = total([c for f in facts for c in deal_contribution(f)])
+	trailing = total([c for f in facts for c in trailing_contribution(f)])
+	months = sorted({key[0] for key in monthly})
+	for window_end in [months_later(months[0], step) for step in range(0, 16)]:
+		history = {months_later(window_end, -step) for step in range(1, 13)}
+		expected: dict = {}
+		for (month, *rest), change in monthly.items():
+			if month in history:
+				expected.setdefault(tuple(rest), Change()).add(change)
+		got = {tuple(rest): change for (month, *rest), change in trailing.items() if month == window_end}
+		assert {k: c.without_zeros().counts for k, c in got.items()} == {
+			k: c.without_zeros().counts for k, c in expected.items() if not c.is_zero()
+		}
+	assert months_later(date(2026, 11, 1), 2) == date(2027, 1, 1)
+	assert months_later(date(2026, 1, 1), -1) == date(2025, 12, 1)
+
+
+def test_a_history_is_covered_by_trailing_rows_where_twelve_months_run_together():
+	from datetime import date
+
+	from sales_process.engine.deal_history import months_later, trailing_cover
+
+	def run(first, count):
+		return [months_later(first, step) for step in range(count)]
+
+	nov = date(2025, 11, 1)
+	assert trailing_cover(run(nov, 12)) == ([date(2026, 11, 1)], [])
+	assert trailing_cover(run(nov, 13)) == ([date(2026, 11, 1)], [date(2026, 11, 1)])
+	assert trailing_cover(run(nov, 24)) == ([date(2026, 11, 1), date(2027, 11, 1)], [])
+	assert trailing_cover(run(nov, 11)) == ([], run(nov, 11))
+	assert trailing_cover([]) == ([], [])
+	# a gap breaks the run: a month the period cuts is counted from the facts, not a whole month
+	gapped = run(nov, 5) + run(date(2026, 5, 1), 7)
+	assert trailing_cover(gapped) == ([], sorted(gapped))

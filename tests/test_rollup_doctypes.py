@@ -32,6 +32,7 @@ DOCTYPES = Path(__file__).resolve().parent.parent / "sales_process" / "sales_pro
 		("sales_objection_month", OBJECTION_KEYS, OBJECTION_COUNTS),
 		("sales_objection_item_group_month", ITEM_GROUP_KEYS, ITEM_GROUP_COUNTS),
 		("sales_deal_month", DEAL_ROLLUP_KEYS, DEAL_ROLLUP_COUNTS),
+		("sales_deal_trailing_year", DEAL_ROLLUP_KEYS, DEAL_ROLLUP_COUNTS),
 		("sales_open_pipeline", PIPELINE_KEYS, PIPELINE_COUNTS),
 		("sales_strategy_month", STRATEGY_ROLLUP_KEYS, STRATEGY_ROLLUP_COUNTS),
 	],

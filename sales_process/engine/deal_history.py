@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,8 @@ CYCLE_ROW = -1  # the furthest key of the rows that hold the won deals' cycle bu
 _CYCLE_COLUMNS = frozenset(CYCLE_DAYS.columns)
 
 DEAL_ROLLUP_KEYS = ("month", "company", "rep", "furthest")
+# Target Back-calculation's default history: the twelve months before the period
+TRAILING_MONTHS = 12
 FACT_COUNTS = (
 	"deals",  # deals of the cohort
 	"decided",  # of which won or lost
@@ -139,6 +141,41 @@ def deal_fact(
 def _percent(value) -> float:
 	"""A probability as the pipeline weighs it: percent, within 0–100."""
 	return min(max(float(value or 0), 0.0), 100.0)
+
+
+def trailing_contribution(fact: Mapping) -> list[Contribution]:
+	"""What one deal adds to `Sales Deal Trailing Year`: its `deal_contribution` on the row of each
+	of the `TRAILING_MONTHS` months after its month of creation. The row of a month thereby sums the
+	deals created in the twelve months before it: Target Back-calculation's default history, read
+	as one row per rep and furthest stage instead of twelve."""
+	return [
+		Contribution((months_later(item.key[0], step), *item.key[1:]), item.counts)
+		for item in deal_contribution(fact)
+		for step in range(1, TRAILING_MONTHS + 1)
+	]
+
+
+def months_later(month: date, months: int) -> date:
+	"""The first day of the month `months` after `month`'s."""
+	index = month.year * 12 + month.month - 1 + months
+	return date(index // 12, index % 12 + 1, 1)
+
+
+def trailing_cover(months: Iterable[date]) -> tuple[list[date], list[date]]:
+	"""Whole months of a history as `Sales Deal Trailing Year` rows and the months left over: each
+	run of `TRAILING_MONTHS` consecutive months is the trailing row of the month after it (a year's
+	history is one row, five years five), any other month is read from `Sales Deal Month`."""
+	ordered = sorted(set(months))
+	windows, rest, index = [], [], 0
+	while index < len(ordered):
+		run = ordered[index : index + TRAILING_MONTHS]
+		if len(run) == TRAILING_MONTHS and run[-1] == months_later(run[0], TRAILING_MONTHS - 1):
+			windows.append(months_later(run[-1], 1))
+			index += TRAILING_MONTHS
+		else:
+			rest.append(ordered[index])
+			index += 1
+	return windows, rest
 
 
 def pipeline_contribution(fact: Mapping) -> list[Contribution]:

@@ -62,7 +62,7 @@ def unpacked(packed: str, counts: tuple[str, ...], number=float) -> dict[str, fl
 	values = packed.split(PACK_SEPARATOR)
 	if len(values) != len(counts):
 		raise ValueError(f"{len(counts)} sums packed, {len(values)} read: {packed[:80]}")
-	return {name: number(value) for name, value in zip(counts, values, strict=True)}
+	return dict(zip(counts, map(number, values), strict=True))
 
 
 def whole(text: str) -> int:

@@ -170,6 +170,11 @@ def packed_sums(table, counts: tuple[str, ...]):
 	return Concat_ws(PACK_SEPARATOR, *(Sum(table[name]) for name in counts))
 
 
+def packed_values(table, counts: tuple[str, ...]):
+	"""A row's `counts` as one text, as `packed_sums` gives a group's sums."""
+	return Concat_ws(PACK_SEPARATOR, *(table[name] for name in counts))
+
+
 def report_index_columns(keys: tuple[str, ...], counts: tuple[str, ...]) -> list[str]:
 	"""A covering index for a rollup read per month and rep: month, rep, the other keys, then the
 	counts. A team's year is tens of thousands of rep rows; read from this index the database sums
@@ -370,6 +375,7 @@ def every_rollup() -> list[Rollup]:
 		objection_rollup.OBJECTIONS,
 		objection_rollup.ITEM_GROUPS,
 		deal_rollup.DEALS,
+		deal_rollup.TRAILING,
 		strategy_rollup.USES,
 	]
 
@@ -391,7 +397,7 @@ def recount_after_bulk_load(commit=None) -> dict[str, int]:
 	objection_rollup.restamp_all(commit)
 	deal_rollup.rebuild(commit)
 	strategy_rollup.rebuild(commit)
-	restamped = (stage_rollup.STAGES, *objection_rollup.BOTH, deal_rollup.DEALS, strategy_rollup.USES)
+	restamped = (stage_rollup.STAGES, *objection_rollup.BOTH, *deal_rollup.ALL, strategy_rollup.USES)
 	return {rollup.doctype: rebuild(rollup) for rollup in every_rollup() if rollup not in restamped}
 
 

@@ -12,6 +12,7 @@ read row by row.
 from __future__ import annotations
 
 import dataclasses
+import math
 from datetime import datetime, time, timedelta
 
 import frappe
@@ -452,6 +453,8 @@ def _plain(value):
 	"""numpy and NaN to plain Python values for the JSON response."""
 	if isinstance(value, tuple | list | str | bool) or value is None:
 		return value
+	if isinstance(value, float):  # numpy's float64 too: the most common, and pd.isna is slow
+		return None if math.isnan(value) else float(value)
 	try:
 		if pd.isna(value):
 			return None

@@ -251,34 +251,73 @@ class History:
 	cycles: dict[str, dict[str, int]]  # rep: won deals' cycle buckets
 
 
+@dataclass(frozen=True)
+class HistorySums:
+	"""What the deals of a history add, as the reads hand it over: `stages` has rep, furthest and
+	the `FACT_COUNTS` (a key may come more than once: parts of a period, signed), `cycles` each
+	rep's won deals' cycle buckets. Frames, not a dict of `Change` per key: 4 000 rep and stage
+	sums of a large org cost more as Python dicts than the query that reads them."""
+
+	stages: pd.DataFrame
+	cycles: dict[str, dict[str, float]]
+
+	@classmethod
+	def of(cls, sums: Mapping[tuple[str, int], Change]) -> HistorySums:
+		"""From sums per (rep, furthest), the cycle buckets on the (rep, `CYCLE_ROW`) keys."""
+		rows, cycles = [], {}
+		for (rep, furthest), change in sums.items():
+			if int(furthest) == CYCLE_ROW:
+				cycles[rep] = dict(change.counts)
+			else:
+				rows.append((rep, int(furthest), *(change.counts.get(name) or 0 for name in FACT_COUNTS)))
+		return cls(pd.DataFrame(rows, columns=["rep", "furthest", *FACT_COUNTS]), cycles)
+
+	def plus(self, other: HistorySums) -> HistorySums:
+		cycles = {rep: dict(buckets) for rep, buckets in self.cycles.items()}
+		for rep, buckets in other.cycles.items():
+			mine = cycles.setdefault(rep, {})
+			for column, count in buckets.items():
+				mine[column] = mine.get(column, 0) + count
+		parts = [frame for frame in (self.stages, other.stages) if not frame.empty]
+		stages = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [self.stages])[0]
+		return HistorySums(stages, cycles)
+
+	def as_changes(self) -> dict[tuple[str, int], Change]:
+		"""Per (rep, furthest) and (rep, `CYCLE_ROW`), as the rollups' tests compare them."""
+		changes: dict[tuple[str, int], Change] = {}
+		for row in self.stages.to_dict("records"):
+			counts = {name: float(row[name]) for name in FACT_COUNTS if row[name]}
+			changes.setdefault((row["rep"], int(row["furthest"])), Change()).add(Change(counts))
+		for rep, buckets in self.cycles.items():
+			changes.setdefault((rep, CYCLE_ROW), Change()).add(Change(dict(buckets)))
+		return changes
+
+
 def history_of(sums: Mapping[tuple[str, int], Change]) -> History:
 	"""`sums` per (rep, furthest) — rollup rows or fact rows summed — as the report's history."""
-	keys, values, cycles = [], [], {}
-	for (rep, furthest), change in sums.items():
-		counts = change.counts
-		if int(furthest) == CYCLE_ROW:  # one per rep: `sums` is keyed by (rep, furthest)
-			cycles[rep] = {
-				column: int(value) for column, value in counts.items() if column in _CYCLE_COLUMNS and value
-			}
-			continue
-		keys.append((rep, int(furthest)))
-		values.append([counts.get(column) or 0 for column in HISTORY_COUNTS])
-	# one array for 500 reps' rows: summing them value by value in Python cost more than the query
-	matrix = np.asarray(values, dtype="float64").reshape(len(values), len(HISTORY_COUNTS))
-	reps = np.array([rep for rep, _furthest in keys], dtype=object)
-	counts_frame = (
-		pd.DataFrame(matrix, columns=list(HISTORY_COUNTS))
-		.groupby(reps, sort=True)
-		.sum()
-		.rename_axis("rep")
-		.reset_index()
-	)
-	if not keys:
-		counts_frame = pd.DataFrame(columns=["rep", *HISTORY_COUNTS])
-	furthest = np.array([furthest for _rep, furthest in keys], dtype="float64")
+	return history_from(HistorySums.of(sums))
+
+
+def history_from(sums: HistorySums) -> History:
+	"""The report's history from what the reads hand over."""
+	cycles = {
+		rep: {column: int(value) for column, value in buckets.items() if column in _CYCLE_COLUMNS and value}
+		for rep, buckets in sums.cycles.items()
+	}
+	if sums.stages.empty:
+		return History(
+			counts=pd.DataFrame(columns=["rep", *HISTORY_COUNTS]),
+			funnel=pd.DataFrame(columns=["rep", "furthest", "won", "deals"]),
+			cycles=cycles,
+		)
+	# parts of a period net out per key before a deal is read as won or lost
+	per_stage = sums.stages.groupby(["rep", "furthest"], sort=False)[list(FACT_COUNTS)].sum()
+	counts_frame = per_stage.groupby(level="rep", sort=True)[list(HISTORY_COUNTS)].sum().reset_index()
+	reps = per_stage.index.get_level_values("rep").to_numpy(dtype=object)
+	furthest = per_stage.index.get_level_values("furthest").to_numpy(dtype="float64")
 	order = np.where(furthest > 0, furthest, np.nan)  # outside the process order
-	won = matrix[:, HISTORY_COUNTS.index("won")].astype("int64")
-	lost = matrix[:, HISTORY_COUNTS.index("decided")].astype("int64") - won
+	won = np.rint(per_stage["won"].to_numpy(dtype="float64")).astype("int64")
+	lost = np.rint(per_stage["decided"].to_numpy(dtype="float64")).astype("int64") - won
 	funnel = pd.concat(
 		[
 			pd.DataFrame({"rep": reps[rows], "furthest": order[rows], "won": outcome, "deals": deals[rows]})

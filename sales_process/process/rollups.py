@@ -170,11 +170,6 @@ def packed_sums(table, counts: tuple[str, ...]):
 	return Concat_ws(PACK_SEPARATOR, *(Sum(table[name]) for name in counts))
 
 
-def packed_values(table, counts: tuple[str, ...]):
-	"""A row's `counts` as one text, as `packed_sums` gives a group's sums."""
-	return Concat_ws(PACK_SEPARATOR, *(table[name] for name in counts))
-
-
 def report_index_columns(keys: tuple[str, ...], counts: tuple[str, ...]) -> list[str]:
 	"""A covering index for a rollup read per month and rep: month, rep, the other keys, then the
 	counts. A team's year is tens of thousands of rep rows; read from this index the database sums

@@ -35,7 +35,7 @@ from frappe.utils.data import escape_html
 
 from sales_process.adapters import opportunity
 from sales_process.engine import targets as engine
-from sales_process.engine.deal_history import History, history_of, pipeline_groups
+from sales_process.engine.deal_history import History, history_from, pipeline_groups
 from sales_process.engine.targets import Rate, Status
 from sales_process.process import deal_rollup, win_scores
 from sales_process.process.report_scope import full_names, report_scope, restrict
@@ -211,7 +211,7 @@ class Reader:
 		sums = deal_rollup.history_sums(
 			self.scope, datetime.combine(self.history_start, time.min), self.scope.start, now_datetime()
 		)
-		return history_of(sums)
+		return history_from(sums)
 
 	def won_in_period(self) -> dict[str, float]:
 		"""Amount won per rep from the period's start to today (the deals' facts: won when

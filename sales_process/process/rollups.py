@@ -24,6 +24,7 @@ import frappe
 from frappe.query_builder import Case, CustomFunction
 from frappe.query_builder.functions import Concat_ws, Count, Sum
 from frappe.utils import get_datetime, now_datetime
+from pypika.terms import Values
 
 from sales_process.engine.rollup import (
 	EVERY_REP,
@@ -78,8 +79,7 @@ class Rollup:
 def apply(rollup: Rollup, old_rows: Iterable[Mapping | None], new_rows: Iterable[Mapping | None]) -> int:
 	"""Move the summary rows by what these documents now add minus what they added before."""
 	delta = changes(rollup.contributions(old_rows), rollup.contributions(new_rows))
-	for key, change in delta.items():
-		_upsert(rollup, key, change)
+	_upsert(rollup, delta)
 	return len(delta)
 
 
@@ -186,17 +186,27 @@ def _plain_key(value):
 	return value.isoformat() if isinstance(value, date) else value
 
 
-def _upsert(rollup: Rollup, key: tuple, change: Change):
+def _upsert(rollup: Rollup, delta: dict[tuple, Change]):
+	"""Move the summary rows by `delta` in one statement, each count by its own step (`c = c +
+	VALUES(c)`: concurrent writers never lose a count). One statement, not one per row: a deal
+	counts on up to 24 rows of its trailing history, and a round trip per row cost a save 12 ms.
+	Rows in name order, so two writers lock shared rows in the same order."""
+	moving = [count for count in rollup.counts if any(change.counts.get(count) for change in delta.values())]
+	if not moving:
+		return
 	table = frappe.qb.DocType(rollup.doctype)
 	now = now_datetime()
-	columns = ["name", "creation", "modified", "owner", "modified_by", *rollup.keys, *rollup.counts]
-	values = [row_name(rollup, key), now, now, SYSTEM, SYSTEM, *key]
-	values += [change.counts.get(count, 0) for count in rollup.counts]
-	query = frappe.qb.into(table).columns(*columns).insert(*values)
+	# a new row takes the column defaults (0) for the counts that do not move
+	query = frappe.qb.into(table).columns(
+		"name", "creation", "modified", "owner", "modified_by", *rollup.keys, *moving
+	)
+	for name, key, change in sorted((row_name(rollup, key), key, change) for key, change in delta.items()):
+		query = query.insert(
+			name, now, now, SYSTEM, SYSTEM, *key, *(change.counts.get(count, 0) for count in moving)
+		)
 	query = query.on_duplicate_key_update(table.modified, now)
-	for count, step in change.counts.items():
-		if step:
-			query = query.on_duplicate_key_update(table[count], table[count] + step)
+	for count in moving:
+		query = query.on_duplicate_key_update(table[count], table[count] + Values(table[count]))
 	query.run()
 
 

@@ -201,18 +201,18 @@ def readable_links(columns: list[dict]) -> list[dict]:
 	return columns
 
 
-def full_names(users) -> dict[str, str]:
+def full_names(users, enabled_only: bool = False) -> dict[str, str]:
 	"""{user: full name} in one query (`frappe.utils.get_fullname` asks once per user: 500 reps
-	were 500 queries), the user's own id where there is no name."""
+	were 500 queries), the user's own id where there is no name; `enabled_only` leaves out the
+	users who do not exist or are disabled."""
 	users = sorted({user for user in users if user})
 	if not users:
 		return {}
 	user = frappe.qb.DocType("User")
-	rows = (
-		frappe.qb.from_(user)
-		.select(user.name, user.first_name, user.last_name)
-		.where(user.name.isin(users))
-		.run()
+	query = (
+		frappe.qb.from_(user).select(user.name, user.first_name, user.last_name).where(user.name.isin(users))
 	)
-	names = {name: " ".join(filter(None, (first, last))) or name for name, first, last in rows}
-	return {user: names.get(user, user) for user in users}
+	if enabled_only:
+		query = query.where(user.enabled == 1)
+	names = {name: " ".join(filter(None, (first, last))) or name for name, first, last in query.run()}
+	return names if enabled_only else {user: names.get(user, user) for user in users}

@@ -12,7 +12,6 @@ read row by row.
 from __future__ import annotations
 
 import dataclasses
-import math
 from datetime import datetime, time, timedelta
 
 import frappe
@@ -109,7 +108,7 @@ def execute(filters=None):
 	summary = engine.team_summary(table, total_target, scope.from_date, scope.to_date, today_date)
 	currency = frappe.get_cached_value("Company", company, "default_currency")
 
-	data = rows(table, conversions, currency)
+	data = rows(table, conversions, currency, reader.names)
 	for row in data:  # what the formatter's links to the deals behind a number need
 		row.update(
 			company=company,
@@ -181,6 +180,7 @@ class Reader:
 		self.today = today_date
 		self.deal = frappe.qb.DocType(DEAL)
 		self.rep = opportunity.rep_column(self.deal)
+		self.names: dict[str, str] = {}  # the roster's full names (`roster`)
 
 	def deals(self, *tables):
 		"""Opportunities in scope (company, reps, territory, customer group subtrees)."""
@@ -328,30 +328,33 @@ class Reader:
 
 	def roster(self, with_deals_or_targets: set[str]) -> list[str]:
 		"""The reps a target is shared among: enabled users with a (non-group) Sales Person or
-		with deals in these filters, within the reader's scope."""
+		with deals in these filters, within the reader's scope; their full names are kept for the
+		rows (`self.names`), read in the same query."""
 		sales_person = frappe.qb.DocType("Sales Person")
 		employee = frappe.qb.DocType("Employee")
+		user = frappe.qb.DocType("User")
 		query = (
 			frappe.qb.from_(sales_person)
 			.join(employee)
 			.on(employee.name == sales_person.employee)
-			.select(employee.user_id)
+			.join(user)
+			.on(user.name == employee.user_id)
+			.select(user.name, user.first_name, user.last_name)
 			.distinct()
-			.where(employee.user_id.isnotnull())
-			.where((sales_person.is_group == 0) & (sales_person.enabled == 1))
+			.where((sales_person.is_group == 0) & (sales_person.enabled == 1) & (user.enabled == 1))
 			.where(Coalesce(employee.company, self.scope.company) == self.scope.company)
 		)
 		if self.scope.reps is not None:
-			query = query.where(employee.user_id.isin(self.scope.reps or [""]))
-		users = set(query.run(pluck=True)) | {user for user in with_deals_or_targets if user}
+			query = query.where(user.name.isin(self.scope.reps or [""]))
+		self.names = {
+			name: " ".join(filter(None, (first, last))) or name for name, first, last in query.run()
+		}
+		# reps with deals but no Sales Person: usually none, so this reads nothing
+		others = {rep for rep in with_deals_or_targets if rep and rep not in self.names}
 		if self.scope.reps is not None:
-			users &= set(self.scope.reps)
-		if not users:
-			return []
-		enabled = set(
-			frappe.get_all("User", filters={"name": ("in", sorted(users)), "enabled": 1}, pluck="name")
-		)
-		return sorted(users & enabled)
+			others &= set(self.scope.reps)
+		self.names.update(full_names(others, enabled_only=True))
+		return sorted(self.names)
 
 
 def frame_of(rows: list, columns: list[str]) -> pd.DataFrame:
@@ -396,13 +399,12 @@ class Labels:
 		return self.stages[name]
 
 
-def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[dict]:
+def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str, names: dict[str, str]) -> list[dict]:
 	data = []
 	labels = Labels()
-	names = full_names(table["rep"])
 	weakest_by_rep = engine.weakest_steps(conversions)
-	for record in table.to_dict("records"):
-		record = {key: _plain(value) for key, value in record.items()}
+	# NaN to None for the whole table at once (JSON has no NaN); to_dict gives plain Python values
+	for record in table.astype(object).where(table.notna(), None).to_dict("records"):
 		rep = record["rep"]
 		notes = []
 		if record["status"] in labels.status:
@@ -415,7 +417,7 @@ def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[
 		data.append(
 			{
 				"rep": rep,
-				"rep_name": names[rep],
+				"rep_name": names.get(rep, rep),
 				"target": record["target"],
 				"won": record["won"],
 				"remaining": record["remaining"],
@@ -447,20 +449,6 @@ def rows(table: pd.DataFrame, conversions: pd.DataFrame, currency: str) -> list[
 			}
 		)
 	return data
-
-
-def _plain(value):
-	"""numpy and NaN to plain Python values for the JSON response."""
-	if isinstance(value, tuple | list | str | bool) or value is None:
-		return value
-	if isinstance(value, float):  # numpy's float64 too: the most common, and pd.isna is slow
-		return None if math.isnan(value) else float(value)
-	try:
-		if pd.isna(value):
-			return None
-	except (TypeError, ValueError):
-		return value
-	return value.item() if hasattr(value, "item") else value
 
 
 def _round(value, digits):

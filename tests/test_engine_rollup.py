@@ -221,3 +221,12 @@ def test_a_sum_left_out_of_the_text_is_an_error_not_a_shifted_count():
 	# CONCAT_WS leaves a NULL out: the counts after it would land in the wrong columns
 	with pytest.raises(ValueError, match="3 sums packed, 2 read"):
 		unpacked("3,12", ("visits", "flagged", "inside"))
+
+
+def test_sparse_sums_read_back_with_the_empty_buckets_left_out():
+	from sales_process.engine.rollup import unpacked_sparse
+
+	columns = ("a", "b", "c", "d")
+	assert unpacked_sparse("1:2 3:0.5", columns) == {"b": 2.0, "d": 0.5}
+	assert unpacked_sparse("", columns) == {}
+	assert unpacked_sparse(None, columns) == {}

@@ -65,6 +65,18 @@ def unpacked(packed: str, counts: tuple[str, ...], number=float) -> dict[str, fl
 	return dict(zip(counts, map(number, values), strict=True))
 
 
+# `process.rollups.sparse_sums`: the sums that are not zero, as `index:sum` pairs
+SPARSE_SEPARATOR, SPARSE_PAIR = " ", ":"
+
+
+def unpacked_sparse(text: str | None, counts: tuple[str, ...], number=float) -> dict[str, float | int]:
+	"""`sparse_sums`' text as {count: number}, the counts not named being zero."""
+	if not text:
+		return {}
+	pairs = (pair.split(SPARSE_PAIR) for pair in text.split(SPARSE_SEPARATOR))
+	return {counts[int(index)]: number(value) for index, value in pairs}
+
+
 def whole(text: str) -> int:
 	"""A summed count as an integer (a decimal column's sum is read to its whole part)."""
 	try:

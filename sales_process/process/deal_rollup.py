@@ -43,7 +43,7 @@ from sales_process.engine.deal_history import (
 	trailing_contribution,
 	trailing_cover,
 )
-from sales_process.engine.rollup import Change, period_parts, unpacked
+from sales_process.engine.rollup import Change, period_parts, unpacked, unpacked_sparse
 from sales_process.process import rollups, strategy_rollup
 from sales_process.process.report_scope import ReportScope, restrict
 
@@ -281,22 +281,18 @@ def _month_sums(scope: ReportScope, months, doctype: str) -> HistorySums:
 	if not months:
 		return HistorySums(pd.DataFrame(columns=["rep", "furthest", *FACT_COUNTS]), {})
 	table = frappe.qb.DocType(doctype)
-
-	def summed(columns, furthest_condition, by):
-		query = (
-			frappe.qb.from_(table)
-			.select(table.rep, *by, rollups.packed_sums(table, columns))
-			.where(table.month.isin(months) & furthest_condition)
-			.groupby(table.rep, *by)
-		)
-		return restrict(query, scope, rep=table.rep, company=table.company).run()
-
 	# the count columns of the deals' rows, the buckets of the cycle rows: never all 80 of a row
 	stages = _stage_frame(_fact_counts_per_rep(scope, table, months))
-	cycles = {
-		rep: unpacked(packed, CYCLE_DAYS.columns)
-		for rep, packed in summed(CYCLE_DAYS.columns, table.furthest == CYCLE_ROW, [])
-	}
+	cycle_rows = restrict(
+		frappe.qb.from_(table)
+		.select(table.rep, rollups.sparse_sums(table, CYCLE_DAYS.columns))
+		.where(table.month.isin(months) & (table.furthest == CYCLE_ROW))
+		.groupby(table.rep),
+		scope,
+		rep=table.rep,
+		company=table.company,
+	).run()
+	cycles = {rep: unpacked_sparse(text, CYCLE_DAYS.columns) for rep, text in cycle_rows}
 	return HistorySums(stages, cycles)
 
 

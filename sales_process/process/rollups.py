@@ -22,7 +22,7 @@ from datetime import date, datetime
 
 import frappe
 from frappe.query_builder import Case, CustomFunction
-from frappe.query_builder.functions import Concat, Concat_ws, Count, Sum
+from frappe.query_builder.functions import Concat, Concat_ws, Count, GroupConcat, Sum
 from frappe.utils import get_datetime, now_datetime
 from pypika.terms import Values
 
@@ -442,12 +442,26 @@ def bucket_index(buckets: Buckets, value):
 
 
 def bucket_sums(query, by_term, buckets: Buckets, value) -> dict[str, Change]:
-	"""Per group, how many of the rows `query` selects fall in each bucket of `value`."""
+	"""Per group, how many of the rows `query` selects fall in each bucket of `value`, one row per
+	group: its `bucket:count` pairs joined by GROUP_CONCAT. A row per group and bucket was 30 000
+	rows for a large org's visits of two weeks, and the driver's cost is per row (130 ms)."""
 	index = bucket_index(buckets, value)
-	rows = query.select(by_term, index.as_("bucket"), Count("*")).groupby(by_term, index).run()
+	per_bucket = query.select(by_term.as_("grp"), index.as_("bucket"), Count("*").as_("n")).groupby(
+		by_term, index
+	)
+	rows = (
+		frappe.qb.from_(per_bucket)
+		.select(per_bucket.grp, GroupConcat(Concat(per_bucket.bucket, SPARSE_PAIR, per_bucket.n)))
+		.groupby(per_bucket.grp)
+		.run()
+	)
 	per_group: dict[str, Change] = {}
-	for group, bucket, count in rows:
-		per_group.setdefault(group, Change()).add(Change({buckets.column(int(bucket)): int(count)}))
+	for group, pairs in rows:
+		counts = per_group.setdefault(group, Change()).counts
+		for pair in pairs.split(","):  # GROUP_CONCAT's separator
+			bucket, count = pair.split(SPARSE_PAIR)
+			column = buckets.column(int(bucket))
+			counts[column] = counts.get(column, 0) + int(count)
 	return per_group
 
 

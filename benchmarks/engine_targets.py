@@ -19,7 +19,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sales_process.engine import targets  # noqa: E402
-from sales_process.engine.deal_history import CYCLE_DAYS, CYCLE_ROW, history_of, pipeline_groups  # noqa: E402
+from sales_process.engine.deal_history import (  # noqa: E402
+	CYCLE_DAYS,
+	CYCLE_ROW,
+	HistorySums,
+	history_from,
+	pipeline_groups,
+)
 from sales_process.engine.rollup import Change  # noqa: E402
 
 STAGES = [(f"Stage {order}", float(order), 10.0 * order) for order in range(1, 7)]
@@ -69,7 +75,7 @@ def run_once(reps, sums, pipeline) -> dict[str, float]:
 		timings[step] = time.perf_counter() - started
 		return result
 
-	history = timed("history_of", lambda: history_of(sums))
+	history = timed("history_from", lambda: history_from(sums))
 	open_deals = timed("pipeline_groups", lambda: pipeline_groups(pipeline, use_model=True))
 	rates = timed("history_rates", lambda: targets.history_rates(history.counts, history.cycles, reps=reps))
 	weighted = timed(
@@ -96,11 +102,12 @@ def main():
 	args = parser.parse_args()
 	reps = [f"rep{index:04d}@example.com" for index in range(args.reps)]
 	sums, pipeline = generated(reps)
+	sums = HistorySums.of(sums)  # as deal_rollup.history_sums hands it over
 	best: dict[str, float] = {}
 	for _run in range(args.runs):
 		for step, seconds in run_once(reps, sums, pipeline).items():
 			best[step] = min(seconds, best.get(step, seconds))
-	print(f"{args.reps} reps, {len(sums)} history sums, {len(pipeline)} pipeline groups; best of {args.runs}")
+	print(f"{args.reps} reps, {len(sums.stages)} history sums, {len(pipeline)} pipeline groups; best of {args.runs}")
 	for step, seconds in best.items():
 		print(f"  {step:<20} {seconds * 1000:7.1f} ms")
 	print(f"  {'total':<20} {sum(best.values()) * 1000:7.1f} ms")

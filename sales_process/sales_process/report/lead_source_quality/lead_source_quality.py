@@ -303,9 +303,12 @@ def report_summary(totals: dict | None, currency: str | None) -> list[dict]:
 		{"value": totals["leads"], "label": _("Leads"), "datatype": "Int", "indicator": "blue"},
 		{"value": shown(totals["pooled_pct"]), "label": _("Pooled %"), "datatype": "Percent"},
 		{
-			"value": shown(totals["first_response_median_hours"]),
+			# as text, one decimal: a Float card takes the system's three
+			"value": "-"
+			if totals["first_response_median_hours"] is None
+			else f"{totals['first_response_median_hours']:.1f}",
 			"label": _("First Response Median (Working Hours)"),
-			"datatype": "Float",
+			"datatype": "Data",
 			"indicator": "orange",
 		},
 		{"value": shown(totals["won_pct"]), "label": _("Won %"), "datatype": "Percent", "indicator": "green"},

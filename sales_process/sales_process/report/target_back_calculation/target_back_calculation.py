@@ -584,9 +584,10 @@ def report_summary(summary: dict, currency: str):
 		},
 		{"value": f"{summary['weeks_left']:.1f}", "label": _("Weeks Left"), "datatype": "Data"},
 		{
-			"value": round(summary["new_per_week"], 2) if summary["new_per_week"] is not None else "-",
+			# as text: a Float card takes the system's three decimals
+			"value": f"{summary['new_per_week']:.2f}" if summary["new_per_week"] is not None else "-",
 			"label": _("New Opps / Week Needed"),
-			"datatype": "Float" if summary["new_per_week"] is not None else "Data",
+			"datatype": "Data",
 			"indicator": "red"
 			if summary["new_per_week"] and summary["new_per_week"] > summary["pace_per_week"]
 			else "green",

@@ -240,7 +240,7 @@ class TestTargetBackCalculation(EnrolledCompanyTestCase):
 			(summary["Target"], summary["Won So Far"], summary["Remaining"]), (384_000, 40_000, 344_000)
 		)
 		self.assertEqual((summary["Coverage"], summary["Weeks Left"]), ("1.38×", "4.0"))
-		self.assertAlmostEqual(summary["New Opps / Week Needed"], 3.9)
+		self.assertEqual(summary["New Opps / Week Needed"], "3.90")  # as text: two decimals on the card
 		self.assertEqual(len(result["chart"]["data"]["datasets"]), 2)
 		self.assertIn("shared evenly", result["message"])
 		self.assertIn("≥ 3× green", result["message"])

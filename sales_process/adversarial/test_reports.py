@@ -10,7 +10,7 @@ from frappe.desk.query_report import run
 
 from sales_process.engine.rollup import EVERY_REP
 from sales_process.process import deal_rollup, number_cards, rollups, strategy_rollup
-from sales_process.process.deal_rollup import DEALS
+from sales_process.process.deal_rollup import DEALS, TRAILING
 from sales_process.process.objection_rollup import ITEM_GROUPS, OBJECTIONS
 from sales_process.process.stage_rollup import STAGES
 from sales_process.testing import (
@@ -179,7 +179,9 @@ class TestReportsAsARep(EnrolledCompanyTestCase):
 		facts_before = deal_rollup.stored_facts([own_deal, self.other_deal])
 		self.assertIn(own_deal, facts_before)
 		month_row = frappe.get_all(DEALS.doctype, filters={"rep": REP}, pluck="name", limit=1)[0]
+		trailing_row = frappe.get_all(TRAILING.doctype, filters={"rep": REP}, pluck="name", limit=1)[0]
 		sums_before = rollups.stored(DEALS)
+		trailing_before = rollups.stored(TRAILING)
 		month = str(frappe.utils.get_first_day(frappe.utils.getdate()))
 		attempts = {
 			"REST POST a fact": partial(
@@ -195,6 +197,15 @@ class TestReportsAsARep(EnrolledCompanyTestCase):
 			),
 			"REST PUT a month": partial(rest_put, DEALS.doctype, month_row, {"won": 50}),
 			"REST DELETE a month": partial(rest_delete, DEALS.doctype, month_row),
+			"REST POST a trailing year": partial(
+				rest_post, TRAILING.doctype, {"month": month, "company": self.company, "rep": REP, "won": 50}
+			),
+			"REST PUT a trailing year": partial(rest_put, TRAILING.doctype, trailing_row, {"won": 50}),
+			"set_value a trailing year": partial(client_set_value, TRAILING.doctype, trailing_row, "won", 50),
+			"REST DELETE a trailing year": partial(rest_delete, TRAILING.doctype, trailing_row),
+			"read the trailing years": partial(
+				frappe.get_list, TRAILING.doctype, filters={"rep": OTHER}, fields=["won_amount"]
+			),
 			"read another rep's facts": partial(
 				frappe.get_list, deal_rollup.FACT, filters={"rep": OTHER}, fields=["won_amount"]
 			),
@@ -204,6 +215,7 @@ class TestReportsAsARep(EnrolledCompanyTestCase):
 				self.assertRaises(frappe.PermissionError, attempt)
 		self.assertEqual(deal_rollup.stored_facts([own_deal, self.other_deal]), facts_before)
 		self.assertEqual(rollups.stored(DEALS), sums_before)
+		self.assertEqual(rollups.stored(TRAILING), trailing_before)
 
 	def test_a_rep_cannot_forge_the_strategy_uses_or_the_item_groups_behind_objection_analysis(self):
 		"""A rep's strategy win rates come from the stored uses and their monthly sums, the item-group

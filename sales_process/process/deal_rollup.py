@@ -46,6 +46,7 @@ from sales_process.engine.deal_history import (
 from sales_process.engine.rollup import Change, period_parts, unpacked, unpacked_sparse
 from sales_process.process import rollups, strategy_rollup
 from sales_process.process.report_scope import ReportScope, restrict
+from sales_process.process.rollups import GROUP_SEPARATOR, VALUE_SEPARATOR, Hex
 
 FACT = "Sales Deal Fact"
 ROLLUP = "Sales Deal Month"
@@ -55,9 +56,6 @@ LOG = "Sales Stage Log"
 VISIT = "Sales Visit Log"
 VISITED_STATUSES = ("Checked In", "Checked Out")
 BATCH = 2_000
-# texts of one row per rep (`_fact_counts_per_rep`, `open_pipeline`): GROUP_CONCAT joins a rep's
-# stages with its comma, each stage's values are joined by a space
-STAGE_SEPARATOR, VALUE_SEPARATOR = ",", " "
 
 DEALS = rollups.Rollup(
 	doctype=ROLLUP,
@@ -90,7 +88,6 @@ ALL = (DEALS, TRAILING, PIPELINE)
 
 TimestampDiff = CustomFunction("TIMESTAMPDIFF", ["unit", "start", "end"])
 Crc32 = CustomFunction("CRC32", ["value"])
-Hex = CustomFunction("HEX", ["value"])
 
 
 # keeping
@@ -302,7 +299,7 @@ def _stage_frame(rows) -> pd.DataFrame:
 	if not rows:
 		return pd.DataFrame(columns=["rep", "furthest", *FACT_COUNTS])
 	reps = [rep for rep, _text in rows]
-	items = [text.split(STAGE_SEPARATOR) for _rep, text in rows]
+	items = [text.split(GROUP_SEPARATOR) for _rep, text in rows]
 	flat = VALUE_SEPARATOR.join(item for per_rep in items for item in per_rep).split(VALUE_SEPARATOR)
 	width = 1 + len(FACT_COUNTS)
 	if len(flat) % width:
@@ -316,7 +313,7 @@ def _stage_frame(rows) -> pd.DataFrame:
 
 def _fact_counts_per_rep(scope: ReportScope, table, months):
 	"""(rep, text) with the rep's sums per furthest stage, `furthest count …` joined by
-	`STAGE_SEPARATOR`: one row per rep, not one per rep and stage, because the driver's cost is
+	`GROUP_SEPARATOR`: one row per rep, not one per rep and stage, because the driver's cost is
 	per row (a large org's 4 000 rows took 14 ms to hand over, 500 rows 4 ms). A rep's text is a
 	few hundred bytes, far below MariaDB's 1 MB group_concat_max_len; a cut one would fail the
 	count check in `_change` rather than lose a stage quietly."""
@@ -458,7 +455,7 @@ def open_pipeline(scope: ReportScope) -> dict[tuple[str, str, int], dict]:
 	query = frappe.qb.from_(table).select(table.rep, GroupConcat(item)).groupby(table.rep)
 	sums, stages = {}, {}
 	for rep, text in restrict(query, scope, rep=table.rep, company=table.company).run():
-		for group in text.split(STAGE_SEPARATOR):
+		for group in text.split(GROUP_SEPARATOR):
 			hex_stage, scored, *values = group.split(VALUE_SEPARATOR)
 			if hex_stage not in stages:
 				stages[hex_stage] = bytes.fromhex(hex_stage).decode()

@@ -55,6 +55,10 @@ __all__ = [
 
 SYSTEM = "Administrator"
 REBUILD_BATCH = 20_000
+# texts of one row per group (`bucket_sums`, the deal history's readers): GROUP_CONCAT joins the
+# items with its comma, an item's values are joined by a space
+GROUP_SEPARATOR, VALUE_SEPARATOR = ",", " "
+Hex = CustomFunction("HEX", ["value"])
 
 
 @dataclass(frozen=True)
@@ -458,7 +462,7 @@ def bucket_sums(query, by_term, buckets: Buckets, value) -> dict[str, Change]:
 	per_group: dict[str, Change] = {}
 	for group, pairs in rows:
 		counts = per_group.setdefault(group, Change()).counts
-		for pair in pairs.split(","):  # GROUP_CONCAT's separator
+		for pair in pairs.split(GROUP_SEPARATOR):
 			bucket, count = pair.split(SPARSE_PAIR)
 			column = buckets.column(int(bucket))
 			counts[column] = counts.get(column, 0) + int(count)

@@ -191,12 +191,13 @@ def team_rows(counts: pd.DataFrame, scope: ReportScope) -> list[dict]:
 def _row(
 	values: dict, scope: ReportScope, *, indent: int, reps=None, period=None, is_total=0, **keys
 ) -> dict:
-	row = {key: value for key, value in keys.items()}
+	row = dict(keys)
 	for column in COUNT_COLUMNS:
 		row[column] = int(values.get(column) or 0)
 	for column in ("compliance", "on_time_rate"):
 		value = values.get(column)
-		row[column] = None if value is None or pd.isna(value) else float(value)
+		# NaN is the only value unequal to itself (pd.isna per cell was a fifth of a large month)
+		row[column] = None if value is None or value != value else float(value)
 	band = values.get("band")
 	row["band_key"] = band
 	row["band"] = _band_label(band) if band else None

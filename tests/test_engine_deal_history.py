@@ -12,11 +12,12 @@ from sales_process.engine.deal_history import (
 	CYCLE_DAYS,
 	CYCLE_ROW,
 	DEAL_ROLLUP_COUNTS,
+	HistorySums,
 	Move,
 	deal_contribution,
 	deal_fact,
 	furthest_and_moves,
-	history_of,
+	history_from,
 )
 from sales_process.engine.rollup import Change, changes, total
 from sales_process.engine.targets import history_rates, stage_conversions
@@ -134,7 +135,7 @@ def test_monthly_sums_give_the_rates_and_funnel_of_a_deal_by_deal_count(seed):
 	per_rep_furthest: dict = {}
 	for (_month, _company, rep, furthest), change in rows.items():
 		per_rep_furthest.setdefault((rep, furthest), Change()).add(change)
-	history = history_of(per_rep_furthest)
+	history = history_from(HistorySums.of(per_rep_furthest))
 	rates = history_rates(history.counts, history.cycles, min_decided=1).set_index("rep")
 	conversions = stage_conversions(history.funnel, stages)
 

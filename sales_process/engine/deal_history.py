@@ -24,7 +24,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from sales_process.engine.rollup import Buckets, Change, Contribution, month_of
+from sales_process.engine.rollup import Buckets, Change, Contribution, add_counts, month_of
 
 # days from creation to won: to the day for two weeks, then every 2 days to 8 weeks, every week
 # to 24 weeks, every 4 weeks to two years; a median read from them is at most one step above
@@ -49,6 +49,8 @@ FACT_COUNTS = (
 DEAL_ROLLUP_COUNTS = (*FACT_COUNTS, *CYCLE_DAYS.columns)
 # what `engine.targets.history_rates` reads per rep (every fact count but the deals)
 HISTORY_COUNTS = FACT_COUNTS[1:]
+# `HistorySums.stages`: the sums of a rep's deals per furthest stage
+STAGE_COLUMNS = ["rep", "furthest", *FACT_COUNTS]
 
 # what a deal's fact row holds besides its reference
 FACT_FIELDS = (
@@ -262,6 +264,10 @@ class HistorySums:
 	cycles: dict[str, dict[str, float]]
 
 	@classmethod
+	def empty(cls) -> HistorySums:
+		return cls(pd.DataFrame(columns=STAGE_COLUMNS), {})
+
+	@classmethod
 	def of(cls, sums: Mapping[tuple[str, int], Change]) -> HistorySums:
 		"""From sums per (rep, furthest), the cycle buckets on the (rep, `CYCLE_ROW`) keys."""
 		rows, cycles = [], {}
@@ -270,14 +276,12 @@ class HistorySums:
 				cycles[rep] = dict(change.counts)
 			else:
 				rows.append((rep, int(furthest), *(change.counts.get(name) or 0 for name in FACT_COUNTS)))
-		return cls(pd.DataFrame(rows, columns=["rep", "furthest", *FACT_COUNTS]), cycles)
+		return cls(pd.DataFrame(rows, columns=STAGE_COLUMNS), cycles)
 
 	def plus(self, other: HistorySums) -> HistorySums:
 		cycles = {rep: dict(buckets) for rep, buckets in self.cycles.items()}
 		for rep, buckets in other.cycles.items():
-			mine = cycles.setdefault(rep, {})
-			for column, count in buckets.items():
-				mine[column] = mine.get(column, 0) + count
+			add_counts(cycles.setdefault(rep, {}), buckets)
 		parts = [frame for frame in (self.stages, other.stages) if not frame.empty]
 		stages = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [self.stages])[0]
 		return HistorySums(stages, cycles)
@@ -291,11 +295,6 @@ class HistorySums:
 		for rep, buckets in self.cycles.items():
 			changes.setdefault((rep, CYCLE_ROW), Change()).add(Change(dict(buckets)))
 		return changes
-
-
-def history_of(sums: Mapping[tuple[str, int], Change]) -> History:
-	"""`sums` per (rep, furthest) — rollup rows or fact rows summed — as the report's history."""
-	return history_from(HistorySums.of(sums))
 
 
 def history_from(sums: HistorySums) -> History:

@@ -65,6 +65,14 @@ def unpacked(packed: str, counts: tuple[str, ...], number=float) -> dict[str, fl
 	return dict(zip(counts, map(number, values), strict=True))
 
 
+def add_counts(total: dict, counts: Mapping) -> dict:
+	"""Add `counts` into `total` in place, count by count (bucket counts of many reps: `Change.add`
+	rounds every value, which their integers do not need)."""
+	for name, count in counts.items():
+		total[name] = total.get(name, 0) + count
+	return total
+
+
 # `process.rollups.sparse_sums`: the sums that are not zero, as `index:sum` pairs
 SPARSE_SEPARATOR, SPARSE_PAIR = " ", ":"
 

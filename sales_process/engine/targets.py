@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from sales_process.engine.deal_history import CYCLE_DAYS, HISTORY_COUNTS
+from sales_process.engine.rollup import add_counts
 
 TEAM = "__team__"  # the row of the team's rates in `history_rates`
 WON_STEP = "Won"  # the last step of the funnel in `stage_conversions`
@@ -266,8 +267,7 @@ def history_rates(
 	per_rep = per_rep.reindex(all_reps, fill_value=0)
 	team_cycle: dict[str, int] = {}
 	for buckets in cycles.values():
-		for column, count in buckets.items():
-			team_cycle[column] = team_cycle.get(column, 0) + int(count or 0)
+		add_counts(team_cycle, buckets)
 
 	team = _rates(per_rep.sum().to_dict(), team_cycle)
 	rows = [{"rep": TEAM, **per_rep.sum().to_dict(), **team, "team_rates": False, "borrowed": ()}]

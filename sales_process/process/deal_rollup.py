@@ -12,6 +12,7 @@ deal's furthest stage and forward moves: `rebuild` counts everything again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
 from numbers import Number
@@ -34,6 +35,7 @@ from sales_process.engine.deal_history import (
 	FACT_FIELDS,
 	PIPELINE_COUNTS,
 	PIPELINE_KEYS,
+	STAGE_COLUMNS,
 	HistorySums,
 	Move,
 	deal_contribution,
@@ -66,15 +68,8 @@ DEALS = rollups.Rollup(
 	contribution=deal_contribution,
 	datetime_fields=("created_on", "won_on", "lost_on"),
 )
-TRAILING = rollups.Rollup(
-	doctype=TRAILING_ROLLUP,
-	keys=DEAL_ROLLUP_KEYS,
-	counts=DEAL_ROLLUP_COUNTS,
-	source=FACT,
-	fields=FACT_FIELDS,
-	contribution=trailing_contribution,
-	datetime_fields=("created_on", "won_on", "lost_on"),
-)
+# the same facts and counts, each deal on the twelve month rows after its month of creation
+TRAILING = dataclasses.replace(DEALS, doctype=TRAILING_ROLLUP, contribution=trailing_contribution)
 PIPELINE = rollups.Rollup(
 	doctype=PIPELINE_ROLLUP,
 	keys=PIPELINE_KEYS,
@@ -276,7 +271,7 @@ def history_sums(scope: ReportScope, start: datetime, end: datetime, now: dateti
 
 def _month_sums(scope: ReportScope, months, doctype: str) -> HistorySums:
 	if not months:
-		return HistorySums(pd.DataFrame(columns=["rep", "furthest", *FACT_COUNTS]), {})
+		return HistorySums.empty()
 	table = frappe.qb.DocType(doctype)
 	# the count columns of the deals' rows, the buckets of the cycle rows: never all 80 of a row
 	stages = _stage_frame(_fact_counts_per_rep(scope, table, months))
@@ -297,7 +292,7 @@ def _stage_frame(rows) -> pd.DataFrame:
 	"""`_fact_counts_per_rep`'s texts as one frame (rep, furthest, *FACT_COUNTS), parsed as one
 	array: a value missing from a text breaks the reshape rather than shifting the counts."""
 	if not rows:
-		return pd.DataFrame(columns=["rep", "furthest", *FACT_COUNTS])
+		return pd.DataFrame(columns=STAGE_COLUMNS)
 	reps = [rep for rep, _text in rows]
 	items = [text.split(GROUP_SEPARATOR) for _rep, text in rows]
 	flat = VALUE_SEPARATOR.join(item for per_rep in items for item in per_rep).split(VALUE_SEPARATOR)
@@ -316,7 +311,7 @@ def _fact_counts_per_rep(scope: ReportScope, table, months):
 	`GROUP_SEPARATOR`: one row per rep, not one per rep and stage, because the driver's cost is
 	per row (a large org's 4 000 rows took 14 ms to hand over, 500 rows 4 ms). A rep's text is a
 	few hundred bytes, far below MariaDB's 1 MB group_concat_max_len; a cut one would fail the
-	count check in `_change` rather than lose a stage quietly."""
+	count check in `_stage_frame` rather than lose a stage quietly."""
 	per_stage = restrict(
 		frappe.qb.from_(table)
 		.select(table.rep, table.furthest, *(Sum(table[name]).as_(name) for name in FACT_COUNTS))

@@ -214,5 +214,16 @@ def full_names(users, enabled_only: bool = False) -> dict[str, str]:
 	)
 	if enabled_only:
 		query = query.where(user.enabled == 1)
-	names = {name: " ".join(filter(None, (first, last))) or name for name, first, last in query.run()}
+	names = {name: full_name(name, first, last) for name, first, last in query.run()}
 	return names if enabled_only else {user: names.get(user, user) for user in users}
+
+
+def full_name(user: str, first_name: str | None, last_name: str | None) -> str:
+	"""As `frappe.utils.get_fullname` puts it: first and last name, else the user's id."""
+	return " ".join(filter(None, (first_name, last_name))) or user
+
+
+def decimal_text(value: float | None, digits: int) -> str:
+	"""A report card's number as text with `digits` decimals, or "-" (a Float card shows the
+	system's three)."""
+	return "-" if value is None else f"{value:.{digits}f}"

@@ -8,6 +8,7 @@ from frappe import _
 from frappe.utils import add_months, get_first_day, getdate, today
 
 from sales_process.engine.alerts import Level, percentile, response_summary
+from sales_process.process.report_scope import decimal_text
 
 MANAGER_LEVELS = (Level.ALERT, Level.ESCALATION)
 
@@ -112,12 +113,12 @@ def summary(frame: pd.DataFrame):
 	return [
 		{"value": len(frame), "label": _("Alerts"), "datatype": "Int", "indicator": "blue"},
 		{
-			"value": _hours(median),
+			"value": decimal_text(median, 1),
 			"label": _("Median Response (h)"),
 			"datatype": "Data",
 			"indicator": "green" if median is not None and median <= 24 else "orange",
 		},
-		{"value": _hours(p90), "label": _("p90 Response (h)"), "datatype": "Data"},
+		{"value": decimal_text(p90, 1), "label": _("p90 Response (h)"), "datatype": "Data"},
 		{
 			"value": int(frame["is_open"].sum()) if len(frame) else 0,
 			"label": _("Still Open"),
@@ -131,8 +132,3 @@ def summary(frame: pd.DataFrame):
 			"indicator": "orange",
 		},
 	]
-
-
-def _hours(hours: float | None) -> str:
-	"""One decimal, as the columns show it (a Float card takes the system's three), or "-"."""
-	return "-" if hours is None else f"{hours:.1f}"

@@ -27,7 +27,7 @@ from frappe.utils import get_datetime
 from sales_process.engine.alerts import working_hours_between
 from sales_process.engine.lead_sources import source_quality
 from sales_process.process import rule_book
-from sales_process.process.report_scope import chosen, report_scope, restrict
+from sales_process.process.report_scope import chosen, decimal_text, report_scope, restrict
 
 BY_SOURCE, BY_CAMPAIGN, BY_BOTH = "Source", "Campaign", "Source and Campaign"
 GROUPINGS = {BY_SOURCE: ["source"], BY_CAMPAIGN: ["campaign"], BY_BOTH: ["source", "campaign"]}
@@ -303,10 +303,7 @@ def report_summary(totals: dict | None, currency: str | None) -> list[dict]:
 		{"value": totals["leads"], "label": _("Leads"), "datatype": "Int", "indicator": "blue"},
 		{"value": shown(totals["pooled_pct"]), "label": _("Pooled %"), "datatype": "Percent"},
 		{
-			# as text, one decimal: a Float card takes the system's three
-			"value": "-"
-			if totals["first_response_median_hours"] is None
-			else f"{totals['first_response_median_hours']:.1f}",
+			"value": decimal_text(totals["first_response_median_hours"], 1),
 			"label": _("First Response Median (Working Hours)"),
 			"datatype": "Data",
 			"indicator": "orange",

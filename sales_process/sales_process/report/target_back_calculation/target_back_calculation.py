@@ -37,7 +37,13 @@ from sales_process.engine import targets as engine
 from sales_process.engine.deal_history import History, history_from, pipeline_groups
 from sales_process.engine.targets import Rate, Status
 from sales_process.process import deal_rollup, win_scores
-from sales_process.process.report_scope import full_names, report_scope, restrict
+from sales_process.process.report_scope import (
+	decimal_text,
+	full_name,
+	full_names,
+	report_scope,
+	restrict,
+)
 
 DEAL = opportunity.DOCTYPE
 DEFAULT_HISTORY_MONTHS = 12
@@ -346,9 +352,7 @@ class Reader:
 		)
 		if self.scope.reps is not None:
 			query = query.where(user.name.isin(self.scope.reps or [""]))
-		self.names = {
-			name: " ".join(filter(None, (first, last))) or name for name, first, last in query.run()
-		}
+		self.names = {name: full_name(name, first, last) for name, first, last in query.run()}
 		# reps with deals but no Sales Person: usually none, so this reads nothing
 		others = {rep for rep in with_deals_or_targets if rep and rep not in self.names}
 		if self.scope.reps is not None:
@@ -584,8 +588,7 @@ def report_summary(summary: dict, currency: str):
 		},
 		{"value": f"{summary['weeks_left']:.1f}", "label": _("Weeks Left"), "datatype": "Data"},
 		{
-			# as text: a Float card takes the system's three decimals
-			"value": f"{summary['new_per_week']:.2f}" if summary["new_per_week"] is not None else "-",
+			"value": decimal_text(summary["new_per_week"], 2),
 			"label": _("New Opps / Week Needed"),
 			"datatype": "Data",
 			"indicator": "red"
